@@ -1,0 +1,132 @@
+"""Identity and the stored provider grants.
+
+A person is a ``User``. Each provider account they sign in with is a social-auth
+``UserSocialAuth`` link, unique on ``(provider, uid)``. The tokens that provider handed
+over live in ``ProviderGrant``, keyed by the same ``(provider, uid)`` and encrypted by the
+vault; the model offers verbs (``set_access_token`` / ``get_access_token``) and never
+shows a token in ``str()`` or ``repr()``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
+
+from accounts import vault
+from accounts.exceptions import NoUsableToken, TokenUnreadable
+
+
+class User(AbstractUser):
+    """A socialsite person. Recognised by their provider identities, never by email."""
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class GrantStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    NEEDS_RECONNECT = "needs_reconnect", "Needs reconnect"
+    REVOKED = "revoked", "Revoked"
+
+
+class ProviderGrant(models.Model):
+    """The encrypted tokens of one provider account, keyed by ``(provider, uid)``."""
+
+    provider = models.CharField(max_length=32)
+    uid = models.CharField(max_length=255)
+    social = models.OneToOneField(
+        "social_django.UserSocialAuth",
+        on_delete=models.CASCADE,
+        related_name="grant",
+        null=True,
+        blank=True,
+    )
+    access_token_ciphertext = models.TextField(blank=True, default="")
+    refresh_token_ciphertext = models.TextField(blank=True, default="")
+    expires_at = models.DateTimeField(null=True, blank=True)
+    scopes = models.JSONField(default=list, blank=True)
+    denied_scopes = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=20, choices=GrantStatus.choices, default=GrantStatus.ACTIVE)
+    last_refreshed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=255, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "uid"], name="one_grant_per_provider_account"),
+        ]
+        indexes = [models.Index(fields=["expires_at"], name="grant_expires_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.uid} ({self.get_status_display()})"
+
+    def __repr__(self) -> str:
+        return f"<ProviderGrant {self.provider}:{self.uid} status={self.status}>"
+
+    # --- verbs: the only way in or out of the ciphertext columns -----------------------------
+
+    @sensitive_variables("token")
+    def set_access_token(self, token: str) -> None:
+        self.access_token_ciphertext = vault.seal_token(token, provider=self.provider, uid=self.uid)
+
+    @sensitive_variables("token")
+    def set_refresh_token(self, token: str) -> None:
+        self.refresh_token_ciphertext = vault.seal_token(token, provider=self.provider, uid=self.uid)
+
+    def get_access_token(self) -> str:
+        """The plaintext access token, or ``NoUsableToken`` when there is none to use."""
+        return self._open(self.access_token_ciphertext)
+
+    def get_refresh_token(self) -> str:
+        return self._open(self.refresh_token_ciphertext)
+
+    def _open(self, ciphertext: str) -> str:
+        if not ciphertext or self.status != GrantStatus.ACTIVE:
+            raise NoUsableToken(f"{self.provider} link needs reconnecting")
+        try:
+            return vault.open_token(ciphertext, provider=self.provider, uid=self.uid)
+        except TokenUnreadable as error:
+            raise NoUsableToken(f"{self.provider} token cannot be read: {error}") from error
+
+    @property
+    def has_refresh_token(self) -> bool:
+        return bool(self.refresh_token_ciphertext)
+
+    def forget_tokens(self) -> None:
+        self.access_token_ciphertext = ""
+        self.refresh_token_ciphertext = ""
+        self.expires_at = None
+
+    # --- state people and admins see -------------------------------------------------------
+
+    @property
+    def is_readable(self) -> bool:
+        """True when the access token exists and a configured key opens it."""
+        if not self.access_token_ciphertext:
+            return False
+        try:
+            vault.open_token(self.access_token_ciphertext, provider=self.provider, uid=self.uid)
+        except TokenUnreadable:
+            return False
+        return True
+
+    @property
+    def effective_status(self) -> str:
+        """The status to show: an unreadable token means "needs reconnect" whatever the row says."""
+        if self.status == GrantStatus.ACTIVE and not self.is_readable:
+            return GrantStatus.NEEDS_RECONNECT
+        return self.status
+
+    def expires_in(self, now: datetime | None = None) -> float | None:
+        if self.expires_at is None:
+            return None
+        return (self.expires_at - (now or timezone.now())).total_seconds()

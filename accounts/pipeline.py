@@ -1,0 +1,58 @@
+"""socialsite's social-auth pipeline steps (the order and a comment per step are in settings).
+
+Each step takes what it needs by name, calls a service and returns a dict or ``None``.
+No provider API is called here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.views.decorators.debug import sensitive_variables
+
+from accounts import services
+
+
+def keep_verified_email_only(details: dict[str, Any], *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """Drop an email the provider has not verified: it must not become anyone's address here."""
+    if not details.get("email_verified"):
+        details = {**details, "email": ""}
+    return {"details": details}
+
+
+def create_user_with_link(
+    strategy: Any,
+    backend: Any,
+    details: dict[str, Any],
+    uid: str,
+    user: Any = None,
+    social: Any = None,
+    username: str | None = None,
+    *args: Any,
+    **kwargs: Any,
+) -> dict[str, Any] | None:
+    """A new identity with nobody signed in: create its user and link in one step, race-safe."""
+    if user is not None or social is not None:
+        return None
+    user_fields = {
+        "username": username or details.get("username") or "user",
+        "email": details.get("email") or "",
+        "first_name": (details.get("first_name") or "")[:150],
+        "last_name": (details.get("last_name") or "")[:150],
+    }
+    new_user, link, created = services.identity_create(provider=backend.name, uid=str(uid), user_fields=user_fields)
+    return {"user": new_user, "social": link, "is_new": created, "new_association": created}
+
+
+@sensitive_variables("response")
+def store_tokens(backend: Any, social: Any, response: dict[str, Any], *args: Any, **kwargs: Any) -> None:
+    """Put the access and refresh tokens in the vault; nothing else keeps them."""
+    granted, denied = backend.granted_scopes(response)
+    services.grant_store(
+        link=social,
+        access_token=response["access_token"],
+        refresh_token=response.get("refresh_token"),
+        expires_in=response.get("expires_in"),
+        scopes=granted,
+        denied_scopes=denied,
+    )

@@ -1,0 +1,251 @@
+"""socialsite settings, read from the environment in this one place.
+
+Unset, everything runs on embedded defaults: SQLite, in-process cache, Celery tasks
+run inline and the sandbox providers mounted under /sandbox/. With ``DEBUG`` off the
+project refuses to start without its secrets (each error names the variable).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from socialsite.env import env_bool, env_float, env_int, env_list, env_required, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+DEBUG = env_bool("DEBUG", True)
+
+# Development fallbacks are only ever used with DEBUG on.
+_DEV_SECRET_KEY = "django-insecure-socialsite-development-only"
+SECRET_KEY = env_required("SECRET_KEY", fallback=_DEV_SECRET_KEY if DEBUG else None)
+
+PORT = env_int("PORT", 8000)
+SITE_URL = env_str("SITE_URL", f"http://127.0.0.1:{PORT}").rstrip("/")
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+# --- Providers -------------------------------------------------------------------------
+_PROVIDER_CREDENTIALS = ("FACEBOOK_APP_ID", "FACEBOOK_APP_SECRET", "GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET")
+_HAS_REAL_CREDENTIALS = any(env_str(name) for name in _PROVIDER_CREDENTIALS)
+
+# The sandbox emulates both providers. It is on for development when no real credentials
+# are given, and never mounted with DEBUG off unless forced for an end-to-end run.
+SANDBOX = env_bool("SANDBOX", DEBUG and not _HAS_REAL_CREDENTIALS)
+if SANDBOX and not DEBUG and not env_bool("SANDBOX_FORCE", False):
+    raise ImproperlyConfigured(
+        "SANDBOX is on while DEBUG is off; the sandbox is never mounted in production. "
+        "Set SANDBOX_FORCE=true only for an end-to-end run."
+    )
+
+
+def _credential(name: str, sandbox_value: str) -> str:
+    return env_required(name, fallback=sandbox_value if SANDBOX else None)
+
+
+FACEBOOK_APP_ID = _credential("FACEBOOK_APP_ID", "sandbox-facebook-app")
+FACEBOOK_APP_SECRET = _credential("FACEBOOK_APP_SECRET", "sandbox-facebook-secret")
+GOOGLE_CLIENT_ID = _credential("GOOGLE_CLIENT_ID", "sandbox-google-client.apps.example")
+GOOGLE_CLIENT_SECRET = _credential("GOOGLE_CLIENT_SECRET", "sandbox-google-secret")
+
+_SANDBOX_BASE = f"{SITE_URL}/sandbox"
+FACEBOOK_DIALOG_URL = env_str(
+    "FACEBOOK_DIALOG_URL", f"{_SANDBOX_BASE}/facebook" if SANDBOX else "https://www.facebook.com"
+).rstrip("/")
+FACEBOOK_GRAPH_URL = env_str(
+    "FACEBOOK_GRAPH_URL", f"{_SANDBOX_BASE}/graph" if SANDBOX else "https://graph.facebook.com"
+).rstrip("/")
+FACEBOOK_GRAPH_VERSION = env_str("FACEBOOK_GRAPH_VERSION", "v24.0")
+GOOGLE_OIDC_ISSUER = env_str(
+    "GOOGLE_OIDC_ISSUER", f"{_SANDBOX_BASE}/google" if SANDBOX else "https://accounts.google.com"
+).rstrip("/")
+GOOGLE_PEOPLE_API_URL = env_str(
+    "GOOGLE_PEOPLE_API_URL", f"{_SANDBOX_BASE}/people" if SANDBOX else "https://people.googleapis.com"
+).rstrip("/")
+# Seconds for every outgoing provider call (connect and read).
+PROVIDER_TIMEOUT = env_float("PROVIDER_TIMEOUT", 5.0)
+
+# --- Token vault -------------------------------------------------------------------------
+# Comma-separated Fernet keys, newest first. Development derives one key from the
+# development SECRET_KEY so `make run` needs nothing; production must set its own.
+_DEV_TOKEN_KEY = base64.urlsafe_b64encode(hashlib.sha256(f"vault:{SECRET_KEY}".encode()).digest()).decode()
+TOKEN_ENCRYPTION_KEYS = env_list("TOKEN_ENCRYPTION_KEYS") or (
+    [_DEV_TOKEN_KEY] if DEBUG else [env_required("TOKEN_ENCRYPTION_KEYS")]
+)
+
+# --- Django ------------------------------------------------------------------------------
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "social_django",
+    "accounts",
+    "friends",
+]
+if SANDBOX:
+    INSTALLED_APPS.append("sandbox")
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "accounts.middleware.LoginErrorMiddleware",
+]
+
+ROOT_URLCONF = "socialsite.urls"
+WSGI_APPLICATION = "socialsite.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.site",
+            ],
+        },
+    },
+]
+
+DATABASE_URL = env_str("DATABASE_URL")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": BASE_DIR / "db.sqlite3",
+            # IMMEDIATE: a transaction takes the write lock when it begins, so concurrent
+            # callbacks queue instead of failing with "database is locked" mid-way.
+            "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
+            # A file, not memory: the live test server's threads need their own connections.
+            "TEST": {"NAME": BASE_DIR / ".test-db.sqlite3"},
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Celery: the Redis broker in production; inline (eager) when REDIS_URL is unset.
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+LOGIN_URL = "home"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"  # the provider's redirect back is a top-level GET: Lax cookies ride along
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+if not DEBUG:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
+
+# --- python-social-auth -------------------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    "accounts.backends.facebook.FacebookBackend",
+    "accounts.backends.google.GoogleBackend",
+]
+SOCIAL_AUTH_URL_NAMESPACE = "social"
+SOCIAL_AUTH_JSONFIELD_ENABLED = True
+SOCIAL_AUTH_RAISE_EXCEPTIONS = False  # failures become pages (accounts.middleware), even with DEBUG on
+SOCIAL_AUTH_LOGIN_REDIRECT_URL = "/"
+SOCIAL_AUTH_NEW_ASSOCIATION_REDIRECT_URL = "/account/"
+SOCIAL_AUTH_SANITIZE_REDIRECTS = True  # `next` stays on this site
+SOCIAL_AUTH_REDIRECT_IS_HTTPS = not DEBUG
+SOCIAL_AUTH_REQUESTS_TIMEOUT = PROVIDER_TIMEOUT
+SOCIAL_AUTH_USER_FIELDS = ["username", "email", "first_name", "last_name"]
+SOCIAL_AUTH_FACEBOOK_KEY = FACEBOOK_APP_ID
+SOCIAL_AUTH_FACEBOOK_SECRET = FACEBOOK_APP_SECRET
+SOCIAL_AUTH_GOOGLE_KEY = GOOGLE_CLIENT_ID
+SOCIAL_AUTH_GOOGLE_SECRET = GOOGLE_CLIENT_SECRET
+
+SOCIAL_AUTH_PIPELINE = (
+    # Normalise the provider's profile into `details` (name, email, username).
+    "social_core.pipeline.social_auth.social_details",
+    "social_core.pipeline.social_auth.social_names",
+    # The identity: (provider, provider user id). Never the email.
+    "social_core.pipeline.social_auth.social_uid",
+    "social_core.pipeline.social_auth.auth_allowed",
+    # A returning identity finds its user; one linked to someone else is refused.
+    "social_core.pipeline.social_auth.social_user",
+    # An email counts only when the provider says it is verified.
+    "accounts.pipeline.keep_verified_email_only",
+    "social_core.pipeline.user.get_username",
+    # New identity: create the user and its link together, race-safe (one user per identity).
+    "accounts.pipeline.create_user_with_link",
+    # Signed-in person linking a second provider: attach it to them.
+    "social_core.pipeline.social_auth.associate_user",
+    # Non-secret extras only: the backends strip tokens from extra_data.
+    "social_core.pipeline.social_auth.load_extra_data",
+    # Access/refresh tokens go to the vault, encrypted.
+    "accounts.pipeline.store_tokens",
+    "social_core.pipeline.user.user_details",
+)
+
+# --- Logging ----------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"redact": {"()": "socialsite.logging.RedactSecretsFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # urllib3 logs full request lines (query strings included) at DEBUG.
+        "urllib3": {"level": "WARNING"},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
+}
