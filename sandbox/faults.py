@@ -1,0 +1,129 @@
+"""Misbehaviour switches: make an emulated endpoint fail the way real providers do.
+
+``arm("google", "token", "http_500", times=2)`` makes the next two calls of Google's token
+endpoint answer 500; each endpoint calls ``take()`` once per request, which consumes one
+use atomically (a compare-and-swap on the row, so concurrent requests in several
+processes never share a use). State lives in ``SandboxFault`` rows, so a test process
+can arm a fault that the live server's threads then act on.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.db.models import F
+from django.http import HttpResponse
+
+from sandbox import wire
+from sandbox.models import SandboxFault
+
+# Which endpoints each emulated provider can be told to break.
+ENDPOINTS: dict[str, tuple[str, ...]] = {
+    "facebook": ("token", "exchange", "me", "revoke"),
+    "google": ("discovery", "jwks", "token", "userinfo", "revoke"),
+}
+
+# Modes every endpoint understands.
+GENERIC_MODES: tuple[str, ...] = ("http_500", "slow", "malformed_json", "rate_limited", "error_body")
+
+# Modes that bend the id_token in Google's token answer (``google``/``token`` only).
+ID_TOKEN_MODES: tuple[str, ...] = (
+    "id_token_wrong_aud",
+    "id_token_wrong_iss",
+    "id_token_expired",
+    "id_token_bad_signature",
+    "id_token_alg_none",
+    "id_token_wrong_nonce",
+)
+
+
+class UnknownFault(ValueError):
+    """The provider, endpoint or mode is not one the sandbox can emulate."""
+
+
+def modes_for(provider: str, endpoint: str) -> tuple[str, ...]:
+    """The modes that make sense for one endpoint."""
+    if (provider, endpoint) == ("google", "token"):
+        return GENERIC_MODES + ID_TOKEN_MODES
+    return GENERIC_MODES
+
+
+def arm(provider: str, endpoint: str, mode: str, times: int = 1) -> SandboxFault:
+    """Make the next ``times`` calls of ``provider``'s ``endpoint`` misbehave as ``mode``."""
+    if endpoint not in ENDPOINTS.get(provider, ()):
+        raise UnknownFault(f"no sandbox endpoint {provider}/{endpoint}; known: {ENDPOINTS}")
+    if mode not in modes_for(provider, endpoint):
+        raise UnknownFault(f"{provider}/{endpoint} cannot emulate {mode!r}")
+    if times < 1:
+        raise UnknownFault("times must be at least 1")
+    return SandboxFault.objects.create(provider=provider, endpoint=endpoint, mode=mode, remaining=times)
+
+
+def take(provider: str, endpoint: str) -> str | None:
+    """Consume one use of the oldest fault armed for this endpoint; its mode, or ``None``."""
+    while True:
+        fault = (
+            SandboxFault.objects.filter(provider=provider, endpoint=endpoint, remaining__gt=0)
+            .order_by("created_at", "id")
+            .first()
+        )
+        if fault is None:
+            return None
+        # Compare-and-swap: only one request wins each remaining use.
+        won = SandboxFault.objects.filter(pk=fault.pk, remaining=fault.remaining).update(
+            remaining=F("remaining") - 1
+        )
+        if won:
+            SandboxFault.objects.filter(pk=fault.pk, remaining=0).delete()
+            return fault.mode
+
+
+def clear(provider: str | None = None) -> int:
+    """Disarm every fault (or one provider's); returns how many were removed."""
+    faults = SandboxFault.objects.all()
+    if provider is not None:
+        faults = faults.filter(provider=provider)
+    deleted, _ = faults.delete()
+    return deleted
+
+
+def armed() -> list[SandboxFault]:
+    """Faults still waiting to fire, oldest first."""
+    return list(SandboxFault.objects.filter(remaining__gt=0).order_by("created_at", "id"))
+
+
+def answer(provider: str, endpoint: str, mode: str | None) -> HttpResponse | None:
+    """The canned answer for a generic ``mode``, or ``None`` to go on answering normally.
+
+    ``slow`` sleeps ``SANDBOX_SLOW_SECONDS`` and then lets the endpoint answer; id_token
+    modes are applied by the token endpoint itself.
+    """
+    if mode is None or mode in ID_TOKEN_MODES:
+        return None
+    if mode == "slow":
+        time.sleep(float(getattr(settings, "SANDBOX_SLOW_SECONDS", 3)))
+        return None
+    if mode == "malformed_json":
+        return wire.malformed_json()
+    facebook = provider == "facebook"
+    if mode == "http_500":
+        return wire.facebook_server_error() if facebook else wire.google_server_error()
+    if mode == "rate_limited":
+        return wire.facebook_rate_limited() if facebook else wire.google_rate_limited()
+    if mode == "error_body":
+        return _error_body(provider, endpoint)
+    raise UnknownFault(mode)
+
+
+def _error_body(provider: str, endpoint: str) -> HttpResponse:
+    """A well-formed refusal: what the endpoint says when the code or token is no good."""
+    if provider == "facebook":
+        if endpoint in ("token", "exchange"):
+            return wire.facebook_error("This authorization code has been used.", code=100, subcode=36009)
+        return wire.facebook_token_invalid(467)
+    if endpoint == "userinfo":
+        return wire.google_invalid_token()
+    if endpoint == "revoke":
+        return wire.oauth_error("invalid_token", "Token expired or revoked")
+    return wire.oauth_error("invalid_grant", "Bad Request")

@@ -1,0 +1,143 @@
+"""State of the emulated providers, kept in the sandbox's own tables.
+
+Tables rather than process memory so the sandbox works across web processes, threads of
+the live test server and restarts. Everything issued here (codes, tokens) is the
+*provider's* secret, so it is stored in plaintext; it still never shows in ``str()``.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+
+class Provider(models.TextChoices):
+    FACEBOOK = "facebook", "Facebook"
+    GOOGLE = "google", "Google"
+
+
+class TokenKind(models.TextChoices):
+    ACCESS = "access", "Access token"
+    REFRESH = "refresh", "Refresh token"
+
+
+class SandboxPerson(models.Model):
+    """Someone who can "sign in" at the emulated providers; one person has both identities."""
+
+    name = models.CharField(max_length=150)
+    given_name = models.CharField(max_length=75)
+    family_name = models.CharField(max_length=75)
+    email = models.EmailField(unique=True)
+    email_verified = models.BooleanField(default=True)
+    # Facebook's app-scoped user id and Google's `sub`: digit strings, as the providers send them.
+    facebook_id = models.CharField(max_length=32, unique=True)
+    google_sub = models.CharField(max_length=32, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = "sandbox person"
+        verbose_name_plural = "sandbox people"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def initials(self) -> str:
+        return (self.given_name[:1] + self.family_name[:1]).upper()
+
+
+class SandboxAuthCode(models.Model):
+    """An authorization code handed out by a consent page; single use, short-lived."""
+
+    provider = models.CharField(max_length=16, choices=Provider.choices)
+    value = models.CharField(max_length=255, unique=True)
+    person = models.ForeignKey(SandboxPerson, on_delete=models.CASCADE, related_name="codes")
+    client_id = models.CharField(max_length=255)
+    redirect_uri = models.TextField()
+    scopes = models.TextField(blank=True, default="", help_text="Granted scopes, space-separated.")
+    # Google / OpenID Connect only.
+    nonce = models.CharField(max_length=255, blank=True, default="")
+    code_challenge = models.CharField(max_length=255, blank=True, default="")
+    code_challenge_method = models.CharField(max_length=8, blank=True, default="")
+    offline = models.BooleanField(default=False, help_text="access_type=offline was asked for.")
+    prompt_consent = models.BooleanField(default=False, help_text="prompt=consent was asked for.")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "sandbox authorization code"
+
+    def __str__(self) -> str:
+        return f"{self.provider} code for {self.person_id} ({'used' if self.used_at else 'unused'})"
+
+    @property
+    def scope_list(self) -> list[str]:
+        return self.scopes.split()
+
+
+class SandboxToken(models.Model):
+    """An access or refresh token issued to a client for a person."""
+
+    provider = models.CharField(max_length=16, choices=Provider.choices)
+    kind = models.CharField(max_length=8, choices=TokenKind.choices)
+    value = models.CharField(max_length=255, unique=True)
+    person = models.ForeignKey(SandboxPerson, on_delete=models.CASCADE, related_name="tokens")
+    client_id = models.CharField(max_length=255)
+    scopes = models.TextField(blank=True, default="", help_text="Granted scopes, space-separated.")
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty: does not expire.")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    # The code this token was first issued for: a replayed code revokes these (RFC 6749 §4.1.2).
+    code = models.ForeignKey(
+        SandboxAuthCode, on_delete=models.SET_NULL, null=True, blank=True, related_name="tokens"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "sandbox token"
+        indexes = [models.Index(fields=["provider", "person", "client_id"], name="sandbox_token_grant_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.kind} token for {self.person_id}"
+
+    @property
+    def scope_list(self) -> list[str]:
+        return self.scopes.split()
+
+    def seconds_left(self) -> int | None:
+        if self.expires_at is None:
+            return None
+        return max(0, int((self.expires_at - timezone.now()).total_seconds()))
+
+
+class SandboxSigningKey(models.Model):
+    """The RSA key the emulated Google signs id_tokens with (PEM, PKCS#8)."""
+
+    kid = models.CharField(max_length=64, unique=True)
+    private_pem = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "sandbox signing key"
+
+    def __str__(self) -> str:
+        return f"signing key {self.kid}"
+
+
+class SandboxFault(models.Model):
+    """A misbehaviour armed for the next ``remaining`` calls of one endpoint."""
+
+    provider = models.CharField(max_length=16, choices=Provider.choices)
+    endpoint = models.CharField(max_length=32)
+    mode = models.CharField(max_length=32)
+    remaining = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = "sandbox fault"
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.endpoint}: {self.mode} x{self.remaining}"

@@ -1,0 +1,451 @@
+"""What the emulated providers do: the roster, codes, tokens, grants and id_tokens.
+
+Views stay thin: they parse the wire format, call these functions and render the answer.
+Writes are keyword-only functions named ``<entity>_<action>``.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from sandbox import crypto
+from sandbox.models import (
+    Provider,
+    SandboxAuthCode,
+    SandboxPerson,
+    SandboxSigningKey,
+    SandboxToken,
+    TokenKind,
+)
+
+# Recognisable prefixes: a test can grep a database dump or a log for "sbx-".
+PREFIXES: dict[tuple[str, str], str] = {
+    (Provider.FACEBOOK, "code"): "sbx-fb-code-",
+    (Provider.FACEBOOK, TokenKind.ACCESS): "sbx-fb-at-",
+    (Provider.GOOGLE, "code"): "sbx-g-code-",
+    (Provider.GOOGLE, TokenKind.ACCESS): "sbx-g-at-",
+    (Provider.GOOGLE, TokenKind.REFRESH): "sbx-g-rt-",
+}
+
+# Facebook's long-lived user tokens last about 60 days; this is the figure Graph answers.
+# https://developers.facebook.com/docs/facebook-login/guides/access-tokens/get-long-lived/
+FACEBOOK_LONG_LIVED_SECONDS = 5183944
+
+# Google id_tokens live one hour.
+ID_TOKEN_SECONDS = 3600
+
+
+class GrantError(Exception):
+    """A code or token the provider refuses; ``reason`` says why, for the wire answer."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _setting(name: str, default: int) -> int:
+    return int(getattr(settings, name, default))
+
+
+def _issue_value(provider: str, kind: str) -> str:
+    return PREFIXES[(provider, kind)] + secrets.token_urlsafe(32)
+
+
+# --- Roster ---------------------------------------------------------------------------
+
+# (given name, family name, email verified). Ids are fixed so a person keeps their
+# identity across reseeds: the app recognises a login by (provider, uid).
+_ROSTER: tuple[tuple[str, str, bool], ...] = (
+    ("Ada", "Lovelace", True),
+    ("Grace", "Hopper", True),
+    ("Alan", "Turing", True),
+    ("Katherine", "Johnson", True),
+    ("Edsger", "Dijkstra", False),  # Google says email_verified=false: the app must not trust it
+    ("Margaret", "Hamilton", True),
+    ("Tim", "Berners-Lee", True),
+    ("Barbara", "Liskov", True),
+)
+
+
+def _roster_people() -> list[SandboxPerson]:
+    return [
+        SandboxPerson(
+            name=f"{given} {family}",
+            given_name=given,
+            family_name=family,
+            email=f"{given.lower()}@sandbox.example",
+            email_verified=verified,
+            # App-scoped Facebook ids and Google subs are long digit strings.
+            facebook_id=f"10{2000000000000 + index * 1117:015d}",
+            google_sub=f"1{10000000000000000000 + index * 7919:020d}",
+        )
+        for index, (given, family, verified) in enumerate(_ROSTER, start=1)
+    ]
+
+
+def ensure_roster() -> int:
+    """Seed the fixed roster of eight people if there is nobody yet; returns how many were added."""
+    if SandboxPerson.objects.exists():
+        return 0
+    return roster_fill()
+
+
+def roster_fill() -> int:
+    """Add whichever roster people are missing (by email); returns how many were added."""
+    present = set(SandboxPerson.objects.values_list("email", flat=True))
+    missing = [person for person in _roster_people() if person.email not in present]
+    try:
+        with transaction.atomic():
+            # Another process seeding at the same moment: its rows win, ours are skipped.
+            created = SandboxPerson.objects.bulk_create(missing, ignore_conflicts=True)
+    except IntegrityError:
+        return 0
+    return len(created)
+
+
+def roster() -> QuerySet[SandboxPerson]:
+    return SandboxPerson.objects.all()
+
+
+# --- Authorization codes ----------------------------------------------------------------
+
+
+def code_issue(
+    *,
+    provider: str,
+    person: SandboxPerson,
+    client_id: str,
+    redirect_uri: str,
+    scopes: list[str],
+    nonce: str = "",
+    code_challenge: str = "",
+    code_challenge_method: str = "",
+    offline: bool = False,
+    prompt_consent: bool = False,
+) -> SandboxAuthCode:
+    """Hand out a single-use authorization code after consent."""
+    now = timezone.now()
+    return SandboxAuthCode.objects.create(
+        provider=provider,
+        value=_issue_value(provider, "code"),
+        person=person,
+        client_id=client_id,
+        redirect_uri=redirect_uri,
+        scopes=" ".join(scopes),
+        nonce=nonce,
+        code_challenge=code_challenge,
+        code_challenge_method=code_challenge_method,
+        offline=offline,
+        prompt_consent=prompt_consent,
+        created_at=now,
+        expires_at=now + timedelta(seconds=_setting("SANDBOX_CODE_SECONDS", 600)),
+    )
+
+
+def _pkce_ok(code: SandboxAuthCode, code_verifier: str | None) -> None:
+    # RFC 7636 §4.6: a code issued with a challenge needs the matching verifier.
+    if not code.code_challenge:
+        return
+    if not code_verifier:
+        raise GrantError("pkce_missing")
+    if code.code_challenge_method == "S256":
+        computed = crypto.pkce_s256(code_verifier)
+    else:
+        computed = code_verifier
+    if not hmac.compare_digest(computed.encode(), code.code_challenge.encode()):
+        raise GrantError("pkce_mismatch")
+
+
+def code_redeem(
+    *,
+    provider: str,
+    value: str,
+    client_id: str,
+    redirect_uri: str,
+    code_verifier: str | None = None,
+) -> SandboxAuthCode:
+    """Spend a code. Raises ``GrantError`` with reason ``unknown``, ``used``, ``expired``,
+    ``redirect_mismatch``, ``pkce_missing`` or ``pkce_mismatch``.
+
+    A replayed code also revokes the tokens first issued for it (RFC 6749 §4.1.2).
+    """
+    code = SandboxAuthCode.objects.filter(provider=provider, value=value).select_related("person").first()
+    if code is None or code.client_id != client_id:
+        raise GrantError("unknown")
+    now = timezone.now()
+    if code.used_at is not None:
+        token_revoke_issued_for(code=code)
+        raise GrantError("used")
+    if code.expires_at <= now:
+        raise GrantError("expired")
+    if code.redirect_uri != redirect_uri:
+        raise GrantError("redirect_mismatch")
+    _pkce_ok(code, code_verifier)
+    # Compare-and-swap so two concurrent redemptions cannot both win.
+    if not SandboxAuthCode.objects.filter(pk=code.pk, used_at__isnull=True).update(used_at=now):
+        token_revoke_issued_for(code=code)
+        raise GrantError("used")
+    code.used_at = now
+    return code
+
+
+# --- Tokens ---------------------------------------------------------------------------
+
+
+def token_issue(
+    *,
+    provider: str,
+    kind: str,
+    person: SandboxPerson,
+    client_id: str,
+    scopes: list[str],
+    lifetime: int | None,
+    code: SandboxAuthCode | None = None,
+) -> SandboxToken:
+    """Issue an access or refresh token; ``lifetime`` ``None`` never expires."""
+    now = timezone.now()
+    return SandboxToken.objects.create(
+        provider=provider,
+        kind=kind,
+        value=_issue_value(provider, kind),
+        person=person,
+        client_id=client_id,
+        scopes=" ".join(scopes),
+        expires_at=None if lifetime is None else now + timedelta(seconds=lifetime),
+        code=code,
+        created_at=now,
+    )
+
+
+def token_resolve(*, provider: str, value: str, kind: str | None = TokenKind.ACCESS) -> SandboxToken:
+    """The live token behind ``value`` (of ``kind``, or either kind with ``None``).
+
+    Raises ``GrantError`` ``unknown``, ``revoked`` or ``expired``.
+    """
+    if not value:
+        raise GrantError("unknown")
+    tokens = SandboxToken.objects.filter(provider=provider, value=value)
+    if kind is not None:
+        tokens = tokens.filter(kind=kind)
+    token = tokens.select_related("person").first()
+    if token is None:
+        raise GrantError("unknown")
+    if token.revoked_at is not None:
+        raise GrantError("revoked")
+    if token.expires_at is not None and token.expires_at <= timezone.now():
+        raise GrantError("expired")
+    return token
+
+
+def token_revoke_issued_for(*, code: SandboxAuthCode) -> int:
+    """Revoke every token first issued for ``code`` (a replayed code means it leaked)."""
+    return SandboxToken.objects.filter(code=code, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def grant_revoke(*, provider: str, person: SandboxPerson, client_id: str) -> int:
+    """Revoke the whole grant: every token of this person for this client."""
+    return SandboxToken.objects.filter(
+        provider=provider, person=person, client_id=client_id, revoked_at__isnull=True
+    ).update(revoked_at=timezone.now())
+
+
+def grant_scopes(*, provider: str, person: SandboxPerson, client_id: str) -> set[str]:
+    """Scopes this person already granted this client, from tokens still alive."""
+    now = timezone.now()
+    scopes: set[str] = set()
+    live = SandboxToken.objects.filter(provider=provider, person=person, client_id=client_id, revoked_at=None)
+    for token in live.exclude(expires_at__lte=now):
+        scopes.update(token.scope_list)
+    return scopes
+
+
+def _has_live_refresh_token(*, person: SandboxPerson, client_id: str) -> bool:
+    return SandboxToken.objects.filter(
+        provider=Provider.GOOGLE,
+        kind=TokenKind.REFRESH,
+        person=person,
+        client_id=client_id,
+        revoked_at__isnull=True,
+    ).exists()
+
+
+# --- Facebook ---------------------------------------------------------------------------
+
+
+def facebook_token_for_code(*, code: SandboxAuthCode) -> SandboxToken:
+    """The short-lived user access token a Facebook code is exchanged for."""
+    return token_issue(
+        provider=Provider.FACEBOOK,
+        kind=TokenKind.ACCESS,
+        person=code.person,
+        client_id=code.client_id,
+        scopes=code.scope_list,
+        lifetime=_setting("SANDBOX_FACEBOOK_TOKEN_SECONDS", 5400),
+        code=code,
+    )
+
+
+def facebook_token_exchange(*, token: SandboxToken) -> SandboxToken:
+    """A long-lived (about 60 days) token for a valid one; the old one stays valid, as on Graph."""
+    return token_issue(
+        provider=Provider.FACEBOOK,
+        kind=TokenKind.ACCESS,
+        person=token.person,
+        client_id=token.client_id,
+        scopes=token.scope_list,
+        lifetime=FACEBOOK_LONG_LIVED_SECONDS,
+    )
+
+
+# --- Google -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GoogleTokens:
+    access: SandboxToken
+    refresh: SandboxToken | None
+
+
+def google_tokens_for_code(*, code: SandboxAuthCode) -> GoogleTokens:
+    """Access token, and a refresh token only on first offline consent or with prompt=consent.
+
+    https://developers.google.com/identity/protocols/oauth2/web-server#offline
+    """
+    want_refresh = code.offline and (
+        code.prompt_consent or not _has_live_refresh_token(person=code.person, client_id=code.client_id)
+    )
+    access = token_issue(
+        provider=Provider.GOOGLE,
+        kind=TokenKind.ACCESS,
+        person=code.person,
+        client_id=code.client_id,
+        scopes=code.scope_list,
+        lifetime=_setting("SANDBOX_GOOGLE_TOKEN_SECONDS", 3599),
+        code=code,
+    )
+    refresh = None
+    if want_refresh:
+        refresh = token_issue(
+            provider=Provider.GOOGLE,
+            kind=TokenKind.REFRESH,
+            person=code.person,
+            client_id=code.client_id,
+            scopes=code.scope_list,
+            lifetime=None,
+            code=code,
+        )
+    return GoogleTokens(access=access, refresh=refresh)
+
+
+def google_tokens_for_refresh(*, refresh: SandboxToken) -> GoogleTokens:
+    """A new access token; with ``SANDBOX_GOOGLE_ROTATE_REFRESH_TOKENS`` also a new refresh token."""
+    access = token_issue(
+        provider=Provider.GOOGLE,
+        kind=TokenKind.ACCESS,
+        person=refresh.person,
+        client_id=refresh.client_id,
+        scopes=refresh.scope_list,
+        lifetime=_setting("SANDBOX_GOOGLE_TOKEN_SECONDS", 3599),
+    )
+    if not getattr(settings, "SANDBOX_GOOGLE_ROTATE_REFRESH_TOKENS", False):
+        return GoogleTokens(access=access, refresh=None)
+    SandboxToken.objects.filter(pk=refresh.pk).update(revoked_at=timezone.now())
+    rotated = token_issue(
+        provider=Provider.GOOGLE,
+        kind=TokenKind.REFRESH,
+        person=refresh.person,
+        client_id=refresh.client_id,
+        scopes=refresh.scope_list,
+        lifetime=None,
+    )
+    return GoogleTokens(access=access, refresh=rotated)
+
+
+def signing_key() -> SandboxSigningKey:
+    """The newest signing key, made on first use and kept (restarts, several processes)."""
+    key = SandboxSigningKey.objects.first()
+    if key is not None:
+        return key
+    pem = crypto.generate_private_pem()
+    kid = crypto.jwk_thumbprint(crypto.public_jwk(pem))
+    key, _ = SandboxSigningKey.objects.get_or_create(kid=kid, defaults={"private_pem": pem})
+    return key
+
+
+def jwks() -> dict[str, list[dict[str, str]]]:
+    """Every published key, newest first: tokens signed by an older key still verify."""
+    signing_key()
+    keys = []
+    for key in SandboxSigningKey.objects.all():
+        keys.append({**crypto.public_jwk(key.private_pem), "alg": "RS256", "use": "sig", "kid": key.kid})
+    return {"keys": keys}
+
+
+def google_claims(
+    *,
+    person: SandboxPerson,
+    scopes: list[str],
+    picture: str,
+) -> dict[str, Any]:
+    """The identity claims Google shares: ``email`` with the email scope, names with profile."""
+    claims: dict[str, Any] = {"sub": person.google_sub}
+    if "email" in scopes or "https://www.googleapis.com/auth/userinfo.email" in scopes:
+        claims.update(email=person.email, email_verified=person.email_verified)
+    if "profile" in scopes or "https://www.googleapis.com/auth/userinfo.profile" in scopes:
+        claims.update(
+            name=person.name,
+            given_name=person.given_name,
+            family_name=person.family_name,
+            picture=picture,
+        )
+    return claims
+
+
+def id_token_encode(
+    *,
+    code: SandboxAuthCode,
+    access_token: str,
+    issuer: str,
+    picture: str,
+    fault: str | None = None,
+) -> str:
+    """Sign the id_token for a redeemed code; ``fault`` bends it (see ``faults.ID_TOKEN_MODES``).
+
+    https://openid.net/specs/openid-connect-core-1_0.html#IDToken
+    """
+    now = int(timezone.now().timestamp())
+    claims: dict[str, Any] = {
+        "iss": issuer,
+        "azp": code.client_id,
+        "aud": code.client_id,
+        **google_claims(person=code.person, scopes=code.scope_list, picture=picture),
+        "at_hash": crypto.at_hash(access_token),
+        "iat": now,
+        "exp": now + ID_TOKEN_SECONDS,
+    }
+    if code.nonce:
+        claims["nonce"] = code.nonce
+    if fault == "id_token_wrong_aud":
+        claims["aud"] = claims["azp"] = "someone-else.apps.example"
+    elif fault == "id_token_wrong_iss":
+        claims["iss"] = "https://accounts.sandbox-impostor.example"
+    elif fault == "id_token_expired":
+        claims["iat"] = now - 2 * ID_TOKEN_SECONDS
+        claims["exp"] = now - ID_TOKEN_SECONDS
+    elif fault == "id_token_wrong_nonce":
+        claims["nonce"] = secrets.token_urlsafe(24)
+    key = signing_key()
+    if fault == "id_token_bad_signature":
+        return crypto.sign_with_throwaway_key(claims, kid=key.kid)
+    if fault == "id_token_alg_none":
+        return crypto.unsigned(claims, kid=key.kid)
+    return crypto.sign_rs256(claims, private_pem=key.private_pem, kid=key.kid)

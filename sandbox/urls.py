@@ -1,0 +1,48 @@
+"""Sandbox routes, mounted under /sandbox/ when settings.SANDBOX is on.
+
+``facebook/`` is the dialog host, ``graph/`` the Graph API host and ``google/`` the OpenID
+issuer, so the app's settings point at them exactly as at www.facebook.com,
+graph.facebook.com and accounts.google.com.
+"""
+
+from django.urls import path, register_converter
+
+from sandbox.views import facebook, google, pages
+
+
+class GraphVersionConverter:
+    """A Graph API version in a path: ``v24.0``."""
+
+    regex = r"v\d+\.\d+"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(GraphVersionConverter, "graphversion")
+
+app_name = "sandbox"
+
+urlpatterns = [
+    path("", pages.index, name="index"),
+    path("faults/arm/", pages.fault_arm, name="fault-arm"),
+    path("faults/clear/", pages.fault_clear, name="fault-clear"),
+    path("avatars/<int:person_id>.svg", pages.avatar, name="avatar"),
+    # Facebook
+    path("facebook/<graphversion:version>/dialog/oauth", facebook.dialog, name="facebook-dialog"),
+    path("graph/<graphversion:version>/oauth/access_token", facebook.access_token, name="graph-token"),
+    path("graph/<graphversion:version>/me", facebook.me, name="graph-me"),
+    path(
+        "graph/<graphversion:version>/<str:uid>/permissions", facebook.permissions, name="graph-permissions"
+    ),
+    # Google
+    path("google/.well-known/openid-configuration", google.discovery, name="google-discovery"),
+    path("google/o/oauth2/v2/auth", google.authorize, name="google-authorize"),
+    path("google/token", google.token, name="google-token"),
+    path("google/userinfo", google.userinfo, name="google-userinfo"),
+    path("google/certs", google.certs, name="google-certs"),
+    path("google/revoke", google.revoke, name="google-revoke"),
+]

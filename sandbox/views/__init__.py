@@ -1,0 +1,1 @@
+"""HTTP faces of the sandbox: pages (index, consent) and the emulated provider endpoints."""

@@ -1,0 +1,71 @@
+"""The sandbox's own pages: the index (roster, faults) and the people's avatars."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.html import escape
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET, require_POST
+
+from sandbox import faults, services
+from sandbox.forms import ArmFaultForm
+from sandbox.models import SandboxPerson
+from sandbox.views.google import issuer
+
+# Avatar backgrounds, picked by person id so each keeps theirs.
+_COLOURS = ("#1877f2", "#0f9d58", "#db4437", "#f4b400", "#7e57c2", "#00897b", "#ef6c00", "#5c6bc0")
+
+
+def _index_context(request: HttpRequest, form: ArmFaultForm | None = None) -> dict[str, object]:
+    services.ensure_roster()
+    root = request.build_absolute_uri(reverse("sandbox:index"))
+    return {
+        "people": services.roster(),
+        "armed": faults.armed(),
+        "form": form or ArmFaultForm(),
+        "google_issuer": issuer(request),
+        "facebook_dialog": f"{root}facebook",
+        "facebook_graph": f"{root}graph",
+        "graph_version": settings.FACEBOOK_GRAPH_VERSION,
+    }
+
+
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    """What the sandbox is, who you can sign in as, and which faults are armed."""
+    return render(request, "sandbox/index.html", _index_context(request))
+
+
+@require_POST
+def fault_arm(request: HttpRequest) -> HttpResponse:
+    """Arm a fault from the index page's form (CSRF-protected)."""
+    form = ArmFaultForm(request.POST)
+    if not form.is_valid():
+        return render(request, "sandbox/index.html", _index_context(request, form), status=400)
+    form.arm()
+    return redirect("sandbox:index")
+
+
+@require_POST
+def fault_clear(request: HttpRequest) -> HttpResponse:
+    """Disarm every fault."""
+    faults.clear()
+    return redirect("sandbox:index")
+
+
+@require_GET
+@cache_control(max_age=86400, public=True)
+def avatar(request: HttpRequest, person_id: int) -> HttpResponse:
+    """A 50x50 SVG with the person's initials: the picture URL both providers hand out."""
+    person = get_object_or_404(SandboxPerson, pk=person_id)
+    colour = _COLOURS[person.pk % len(_COLOURS)]
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="50" height="50" viewBox="0 0 50 50">'
+        f'<rect width="50" height="50" rx="25" fill="{colour}"/>'
+        '<text x="25" y="31" font-family="system-ui,Arial,sans-serif" font-size="18" font-weight="600" '
+        f'fill="#fff" text-anchor="middle">{escape(person.initials)}</text></svg>'
+    )
+    return HttpResponse(svg, content_type="image/svg+xml")

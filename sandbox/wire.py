@@ -1,0 +1,106 @@
+"""The providers' answer shapes: JSON bodies, error envelopes and their status codes.
+
+Kept in one place so the endpoints and the fault switches answer identically.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.http import HttpResponse, JsonResponse
+
+
+def no_store(response: HttpResponse) -> HttpResponse:
+    """Token answers must not be cached (RFC 6749 §5.1)."""
+    response["Cache-Control"] = "no-store"
+    response["Pragma"] = "no-cache"
+    return response
+
+
+# --- Facebook -------------------------------------------------------------------------
+# https://developers.facebook.com/docs/graph-api/guides/error-handling/
+
+
+def facebook_error(
+    message: str,
+    *,
+    code: int,
+    subcode: int | None = None,
+    type_: str = "OAuthException",
+    status: int = 400,
+    is_transient: bool | None = None,
+) -> JsonResponse:
+    """``{"error": {"message", "type", "code", "error_subcode"?, "fbtrace_id"}}``."""
+    error: dict[str, Any] = {"message": message, "type": type_, "code": code}
+    if subcode is not None:
+        error["error_subcode"] = subcode
+    if is_transient is not None:
+        error["is_transient"] = is_transient
+    error["fbtrace_id"] = "Sbx" + secrets.token_urlsafe(9)
+    response = JsonResponse({"error": error}, status=status)
+    if type_ == "OAuthException":
+        # Graph repeats OAuth failures in WWW-Authenticate, as the real host does.
+        response["WWW-Authenticate"] = f'OAuth "Facebook Platform" "invalid_token" "{message}"'
+    return response
+
+
+def facebook_token_invalid(subcode: int = 467) -> JsonResponse:
+    """Error 190: 463 = expired, 467 = invalid (logged out, revoked, unknown)."""
+    if subcode == 463:
+        message = "Error validating access token: Session has expired."
+    else:
+        message = "Error validating access token: The session is invalid because the user logged out."
+    return facebook_error(message, code=190, subcode=subcode)
+
+
+def facebook_server_error() -> JsonResponse:
+    return facebook_error(
+        "An unexpected error has occurred. Please retry your request later.",
+        code=2,
+        status=500,
+        is_transient=True,
+    )
+
+
+def facebook_rate_limited() -> JsonResponse:
+    # https://developers.facebook.com/docs/graph-api/overview/rate-limiting/
+    return facebook_error("(#4) Application request limit reached", code=4, is_transient=True)
+
+
+# --- Google ---------------------------------------------------------------------------
+
+
+def oauth_error(error: str, description: str | None = None, *, status: int = 400) -> JsonResponse:
+    """OAuth 2.0 error body (RFC 6749 §5.2), the shape Google's token endpoint uses."""
+    body = {"error": error}
+    if description is not None:
+        body["error_description"] = description
+    return JsonResponse(body, status=status)
+
+
+def google_api_error(code: int, message: str, status_name: str) -> JsonResponse:
+    """Google API error envelope: ``{"error": {"code", "message", "status"}}``."""
+    return JsonResponse({"error": {"code": code, "message": message, "status": status_name}}, status=code)
+
+
+def google_invalid_token() -> JsonResponse:
+    """Userinfo with a bad bearer token (RFC 6750 §3.1)."""
+    response = oauth_error("invalid_token", "Invalid Credentials", status=401)
+    response["WWW-Authenticate"] = 'Bearer realm="sandbox", error="invalid_token"'
+    return response
+
+
+def google_server_error() -> JsonResponse:
+    return google_api_error(500, "Internal error encountered.", "INTERNAL")
+
+
+def google_rate_limited() -> JsonResponse:
+    response = google_api_error(429, "Resource has been exhausted (e.g. check quota).", "RESOURCE_EXHAUSTED")
+    response["Retry-After"] = "1"
+    return response
+
+
+def malformed_json() -> HttpResponse:
+    """A 200 whose JSON body stops half-way, as a dropped proxy connection leaves it."""
+    return HttpResponse(b'{"sandbox": "this body is trunc', content_type="application/json; charset=UTF-8")
