@@ -1,0 +1,89 @@
+"""Suite-wide fixtures and the rule for tests that need something outside Python.
+
+A test marked ``browser`` needs Debian's Chromium; one marked ``worker`` needs Redis
+(REDIS_URL) for a real Celery worker. On a developer's machine a missing one skips the
+test with the reason; in CI (``CI=true``) it fails it, so a green CI run always means the
+whole suite ran. Services named by REDIS_URL or DATABASE_URL are checked once, at session
+start, so a service that is down stops the run with one clear line instead of many errors.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+IN_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+DEFAULT_CHROMIUM = "/usr/bin/chromium"
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip the current test when ``condition`` is false, or fail it in CI."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: a missing service or browser is a failure)", pytrace=False)
+    pytest.skip(reason)
+
+
+def chromium_path() -> str:
+    return os.environ.get("CHROMIUM_PATH") or DEFAULT_CHROMIUM
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("browser"):
+        path = chromium_path()
+        require(
+            Path(path).is_file() and os.access(path, os.X_OK),
+            f"Chromium not found at {path} (apt-get install chromium, or set CHROMIUM_PATH)",
+        )
+    if item.get_closest_marker("worker"):
+        require(bool(os.environ.get("REDIS_URL")), "REDIS_URL is not set; worker tests need Redis")
+
+
+def _redacted(url: str) -> str:
+    """The URL without its password, for error messages."""
+    parts = urlsplit(url)
+    if parts.password:
+        parts = parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@"))
+    return parts.geturl()
+
+
+def _check_redis(url: str) -> None:
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3).ping()
+    except redis.RedisError as error:
+        raise pytest.UsageError(f"REDIS_URL={_redacted(url)} does not answer: {error}") from error
+
+
+def _check_database(url: str) -> None:
+    import dj_database_url
+
+    config = dj_database_url.parse(url)
+    if "postgresql" not in config["ENGINE"]:
+        return  # Django reports any other backend's trouble itself.
+    import psycopg
+
+    try:
+        # The maintenance database: the test database is created by pytest-django.
+        psycopg.connect(
+            host=config["HOST"] or None,
+            port=config["PORT"] or None,
+            user=config["USER"] or None,
+            password=config["PASSWORD"] or None,
+            dbname="postgres",
+            connect_timeout=3,
+        ).close()
+    except psycopg.Error as error:
+        raise pytest.UsageError(f"DATABASE_URL={_redacted(url)} does not answer: {error}") from error
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if url := os.environ.get("REDIS_URL"):
+        _check_redis(url)
+    if url := os.environ.get("DATABASE_URL"):
+        _check_database(url)
