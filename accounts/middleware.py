@@ -29,7 +29,10 @@ PROVIDER_NAMES = {"facebook": "Facebook", "google": "Google"}
 def _explain(exception: SocialAuthBaseException, provider: str) -> tuple[str, str]:
     """A title and a sentence for the person; never the exception's own text."""
     if isinstance(exception, AuthCanceled):
-        return "Sign-in cancelled", f"You cancelled at {provider}, so nothing was shared and you are not signed in."
+        return (
+            "Sign-in cancelled",
+            f"You cancelled at {provider}, so nothing was shared and you are not signed in.",
+        )
     if isinstance(exception, AuthAssociationError):
         return (
             "Already linked to another account",
@@ -44,7 +47,10 @@ def _explain(exception: SocialAuthBaseException, provider: str) -> tuple[str, st
         )
     if isinstance(exception, AuthProviderError):
         if exception.code == "timeout":
-            return f"{provider} took too long to answer", f"{provider} did not answer in time. Please try again."
+            return (
+                f"{provider} took too long to answer",
+                f"{provider} did not answer in time. Please try again.",
+            )
         return f"{provider} is not reachable right now", f"We could not complete the sign-in with {provider}."
     if isinstance(exception, AuthResponseError):
         return (

@@ -57,6 +57,9 @@ class ProviderGrant(models.Model):
     status = models.CharField(max_length=20, choices=GrantStatus.choices, default=GrantStatus.ACTIVE)
     last_refreshed_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=255, blank=True, default="")
+    # A refresh in progress holds this lease, so two workers never refresh one grant at once.
+    refresh_lease_id = models.CharField(max_length=32, blank=True, default="")
+    refresh_lease_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -130,3 +133,21 @@ class ProviderGrant(models.Model):
         if self.expires_at is None:
             return None
         return (self.expires_at - (now or timezone.now())).total_seconds()
+
+
+class DataDeletionRequest(models.Model):
+    """A Facebook data-deletion callback we honoured; its status page is public by code.
+
+    The Facebook user id is not kept (the point is to forget it): only a hash, so a replay
+    of the same request finds its earlier answer.
+    """
+
+    confirmation_code = models.CharField(max_length=32, unique=True)
+    request_hash = models.CharField(max_length=64, unique=True)
+    provider = models.CharField(max_length=32, default="facebook")
+    deleted_links = models.PositiveIntegerField(default=0)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"data deletion {self.confirmation_code}"

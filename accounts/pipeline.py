@@ -29,6 +29,7 @@ def create_user_with_link(
     social: Any = None,
     username: str | None = None,
     *args: Any,
+    id_key: str = "",
     **kwargs: Any,
 ) -> dict[str, Any] | None:
     """A new identity with nobody signed in: create its user and link in one step, race-safe."""
@@ -40,7 +41,9 @@ def create_user_with_link(
         "first_name": (details.get("first_name") or "")[:150],
         "last_name": (details.get("last_name") or "")[:150],
     }
-    new_user, link, created = services.identity_create(provider=backend.name, uid=str(uid), user_fields=user_fields)
+    new_user, link, created = services.identity_create(
+        provider=backend.name, uid=str(uid), id_key=id_key, user_fields=user_fields
+    )
     return {"user": new_user, "social": link, "is_new": created, "new_association": created}
 
 

@@ -10,6 +10,7 @@ from social_django.models import UserSocialAuth
 from accounts.models import GrantStatus, ProviderGrant, User
 
 PROVIDERS = (("facebook", "Facebook"), ("google", "Google"))
+PROVIDER_LABELS = dict(PROVIDERS)
 
 
 @dataclass(frozen=True)
@@ -33,10 +34,7 @@ class LinkedAccount:
 def linked_accounts_for(user: User) -> list[LinkedAccount]:
     """One entry per provider, linked or not, in a fixed order (two queries)."""
     links = {link.provider: link for link in UserSocialAuth.objects.filter(user=user)}
-    grants = {
-        grant.provider: grant
-        for grant in ProviderGrant.objects.filter(social__user=user)
-    }
+    grants = {grant.provider: grant for grant in ProviderGrant.objects.filter(social__user=user)}
     accounts = []
     for provider, label in PROVIDERS:
         link = links.get(provider)

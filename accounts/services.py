@@ -2,35 +2,49 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from datetime import timedelta
 from typing import Any
 
+from django.contrib.auth import SESSION_KEY
+from django.contrib.sessions.models import Session
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 from social_django.models import UserSocialAuth
 
-from accounts.models import GrantStatus, ProviderGrant, User
+from accounts.clients.errors import ProviderError
+from accounts.clients.facebook import FacebookTokenClient
+from accounts.clients.google import GoogleOAuthClient
+from accounts.exceptions import NoUsableToken
+from accounts.models import DataDeletionRequest, GrantStatus, ProviderGrant, User
+
+logger = logging.getLogger(__name__)
 
 
-def identity_create(*, provider: str, uid: str, user_fields: dict[str, Any]) -> tuple[User, UserSocialAuth, bool]:
+def identity_create(
+    *, provider: str, uid: str, id_key: str, user_fields: dict[str, Any]
+) -> tuple[User, UserSocialAuth, bool]:
     """Create a user together with its ``(provider, uid)`` link, or find the one that won a race.
 
     Two simultaneous first logins for the same identity both get here; the unique
     constraint on ``(provider, uid)`` lets exactly one insert win. The loser's user row is
     rolled back with its savepoint and it returns the winner's user: one person, one user.
-    Returns ``(user, link, created)``.
+    ``id_key`` is the claim social-core read the uid from (``sub`` for OpenID Connect),
+    stored with the link as social-core expects. Returns ``(user, link, created)``.
     """
     fields = dict(user_fields)
     for _attempt in range(3):
         try:
             with transaction.atomic():
                 user = User.objects.create_user(**fields)
-                link = UserSocialAuth.objects.create(user=user, provider=provider, uid=uid)
+                link = UserSocialAuth.objects.create(user=user, provider=provider, uid=uid, id_key=id_key)
             return user, link, True
         except IntegrityError:
-            existing = UserSocialAuth.objects.select_related("user").filter(provider=provider, uid=uid).first()
+            existing = (
+                UserSocialAuth.objects.select_related("user").filter(provider=provider, uid=uid).first()
+            )
             if existing is not None:
                 return existing.user, existing, False
             # Not our identity that collided: another person took this username meanwhile.
@@ -54,9 +68,7 @@ def grant_store(
     first consent); one that brings a new refresh token replaces it.
     """
     grant = (
-        ProviderGrant.objects.select_for_update()
-        .filter(provider=link.provider, uid=link.uid)
-        .first()
+        ProviderGrant.objects.select_for_update().filter(provider=link.provider, uid=link.uid).first()
     ) or ProviderGrant(provider=link.provider, uid=link.uid)
     grant.social = link
     if grant.status != GrantStatus.ACTIVE:
@@ -72,3 +84,119 @@ def grant_store(
     grant.last_error = ""
     grant.save()
     return grant
+
+
+class LastSignInMethod(Exception):
+    """Disconnecting this link would leave the person no way to sign in."""
+
+
+def grant_revoke_at_provider(*, grant: ProviderGrant) -> bool:
+    """Ask the provider to revoke the grant. Failure is logged, never raised: local deletion goes on."""
+    try:
+        if grant.provider == "facebook":
+            FacebookTokenClient().revoke(uid=grant.uid, access_token=grant.get_access_token())
+        elif grant.provider == "google":
+            # Revoking the refresh token revokes the whole grant; the access token does too.
+            token = grant.get_refresh_token() if grant.has_refresh_token else grant.get_access_token()
+            GoogleOAuthClient().revoke(token)
+        else:
+            return False
+    except NoUsableToken:
+        logger.info("revoke skipped, no usable token: provider=%s uid=%s", grant.provider, grant.uid)
+        return False
+    except ProviderError as error:
+        logger.warning(
+            "revoke failed at provider: provider=%s uid=%s error=%s", grant.provider, grant.uid, error.code
+        )
+        return False
+    return True
+
+
+def link_disconnect(*, user: User, provider: str) -> None:
+    """Revoke the grant at the provider, then delete the tokens and the link.
+
+    Refused with ``LastSignInMethod`` when it is the person's only way to sign in.
+    """
+    link = UserSocialAuth.objects.filter(user=user, provider=provider).first()
+    if link is None:
+        return
+    others = UserSocialAuth.objects.filter(user=user).exclude(pk=link.pk).exists()
+    if not others and not user.has_usable_password():
+        raise LastSignInMethod(provider)
+    grant = ProviderGrant.objects.filter(provider=link.provider, uid=link.uid).first()
+    if grant is not None:
+        grant_revoke_at_provider(grant=grant)
+    with transaction.atomic():
+        ProviderGrant.objects.filter(provider=link.provider, uid=link.uid).delete()
+        link.delete()
+    logger.info("link disconnected: provider=%s user=%s", provider, user.pk)
+
+
+def account_delete(*, user: User) -> None:
+    """Revoke every grant and delete the person with everything that is theirs."""
+    grants = list(ProviderGrant.objects.filter(social__user=user))
+    for grant in grants:
+        grant_revoke_at_provider(grant=grant)
+    user_id = user.pk
+    with transaction.atomic():
+        ProviderGrant.objects.filter(social__user=user).delete()
+        _delete_sessions_of(user_id)
+        user.delete()  # cascades to links and to everything keyed on them
+    logger.info("account deleted: user=%s grants_revoked=%s", user_id, len(grants))
+
+
+def _delete_sessions_of(user_id: int) -> None:
+    stale = [
+        session.pk
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+        if str(session.get_decoded().get(SESSION_KEY)) == str(user_id)
+    ]
+    Session.objects.filter(pk__in=stale).delete()
+
+
+def grant_revoke_and_unlink(*, grant: ProviderGrant) -> None:
+    """Admin action: revoke at the provider and remove the link, even if it is the last one."""
+    grant_revoke_at_provider(grant=grant)
+    with transaction.atomic():
+        UserSocialAuth.objects.filter(provider=grant.provider, uid=grant.uid).delete()
+        ProviderGrant.objects.filter(pk=grant.pk).delete()
+
+
+def facebook_deauthorize(*, uid: str) -> bool:
+    """The person removed the app on Facebook: forget the tokens, mark the link revoked."""
+    updated = ProviderGrant.objects.filter(provider="facebook", uid=uid).update(
+        access_token_ciphertext="",
+        refresh_token_ciphertext="",
+        expires_at=None,
+        status=GrantStatus.REVOKED,
+        last_error="deauthorized on Facebook",
+        updated_at=timezone.now(),
+    )
+    logger.info("facebook deauthorize: grants_revoked=%s", updated)
+    return bool(updated)
+
+
+def facebook_data_delete(*, uid: str, request_hash: str) -> DataDeletionRequest:
+    """Delete that person's Facebook data; a replay returns the earlier record and changes nothing.
+
+    The link goes with its tokens and everything keyed on it (friend data). A person left
+    with no way to sign in is deleted too: name and email came from Facebook.
+    """
+    with transaction.atomic():
+        existing = DataDeletionRequest.objects.select_for_update().filter(request_hash=request_hash).first()
+        if existing is not None:
+            return existing
+        links = list(UserSocialAuth.objects.filter(provider="facebook", uid=uid).select_related("user"))
+        ProviderGrant.objects.filter(provider="facebook", uid=uid).delete()
+        for link in links:
+            user = link.user
+            link.delete()
+            if not UserSocialAuth.objects.filter(user=user).exists() and not user.has_usable_password():
+                _delete_sessions_of(user.pk)
+                user.delete()
+        return DataDeletionRequest.objects.create(
+            confirmation_code=secrets.token_hex(8),
+            request_hash=request_hash,
+            deleted_links=len(links),
+            completed_at=timezone.now(),
+        )

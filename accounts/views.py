@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.db import connection
@@ -9,7 +10,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.selectors import linked_accounts_for
+from accounts import services
+from accounts.selectors import PROVIDER_LABELS, linked_accounts_for
 
 
 @require_GET
@@ -24,6 +26,38 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def account(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/account.html", {"links": linked_accounts_for(request.user)})
+
+
+@login_required
+@require_POST
+def disconnect(request: HttpRequest, provider: str) -> HttpResponse:
+    label = PROVIDER_LABELS.get(provider)
+    if label is None:
+        return redirect("account")
+    try:
+        services.link_disconnect(user=request.user, provider=provider)
+    except services.LastSignInMethod:
+        messages.error(
+            request,
+            f"{label} is your only way to sign in, so it cannot be disconnected. "
+            "Link another provider first, or delete your account.",
+        )
+    else:
+        messages.success(request, f"{label} is disconnected and its access has been revoked.")
+    return redirect("account")
+
+
+@login_required
+@require_POST
+def delete_account(request: HttpRequest) -> HttpResponse:
+    if request.POST.get("confirm") != "delete":
+        messages.error(request, 'To delete your account, tick the box "Yes, delete everything".')
+        return redirect("account")
+    user = request.user
+    logout(request)
+    services.account_delete(user=user)
+    messages.success(request, "Your account and everything we kept for it have been deleted.")
+    return redirect("home")
 
 
 @require_POST

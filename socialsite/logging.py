@@ -5,16 +5,19 @@ from __future__ import annotations
 import logging
 import re
 
-# Query-string or form values of these names, and bearer credentials in headers.
+# Query-string or form values of these names, and bearer credentials in headers. A `code=`
+# is redacted only when it looks like an authorization code, not an error code name.
 _SECRET_PARAM = re.compile(
-    r"(?i)\b(access_token|refresh_token|id_token|code|client_secret|fb_exchange_token|"
-    r"input_token|appsecret_proof|token|code_verifier)=([^&\s\"']+)"
+    r"(?i)\b(access_token|refresh_token|id_token|client_secret|fb_exchange_token|"
+    r"input_token|appsecret_proof|token|code_verifier|signed_request)=([^&\s\"']+)"
 )
+_CODE_PARAM = re.compile(r"(?i)\bcode=([A-Za-z0-9._~/+-]{20,})")
 _BEARER = re.compile(r"(?i)\b(bearer|oauth)\s+[A-Za-z0-9._~+/=-]{8,}")
 
 
 def redact(text: str) -> str:
     text = _SECRET_PARAM.sub(lambda m: f"{m.group(1)}=[redacted]", text)
+    text = _CODE_PARAM.sub("code=[redacted]", text)
     return _BEARER.sub(lambda m: f"{m.group(1)} [redacted]", text)
 
 

@@ -249,3 +249,8 @@ LOGGING = {
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
+
+# --- Periodic work (run by `make worker`, which embeds beat) ------------------------------
+CELERY_BEAT_SCHEDULE = {
+    "refresh-expiring-grants": {"task": "accounts.tasks.refresh_expiring_grants", "schedule": 300.0},
+}

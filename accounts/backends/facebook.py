@@ -7,8 +7,7 @@ Reference: https://developers.facebook.com/docs/facebook-login/guides/advanced/m
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+import logging
 from typing import Any
 
 from django.conf import settings
@@ -16,18 +15,12 @@ from django.views.decorators.debug import sensitive_variables
 from social_core.backends.facebook import FacebookOAuth2
 
 from accounts.backends.base import SocialsiteBackendMixin
+from accounts.clients.errors import ProviderError
+from accounts.clients.facebook import FacebookTokenClient, appsecret_proof, graph_url
+
+logger = logging.getLogger(__name__)
 
 PROFILE_FIELDS = "id,name,email,picture"
-
-
-@sensitive_variables("access_token", "app_secret")
-def appsecret_proof(access_token: str, app_secret: str) -> str:
-    """Hex HMAC-SHA256 of the access token keyed with the app secret (Graph's proof of the caller)."""
-    return hmac.new(app_secret.encode(), access_token.encode(), hashlib.sha256).hexdigest()
-
-
-def graph_url(path: str) -> str:
-    return f"{settings.FACEBOOK_GRAPH_URL}/{settings.FACEBOOK_GRAPH_VERSION}/{path.lstrip('/')}"
 
 
 class FacebookBackend(SocialsiteBackendMixin, FacebookOAuth2):
@@ -54,6 +47,25 @@ class FacebookBackend(SocialsiteBackendMixin, FacebookOAuth2):
         if self.data.get("rerequest"):
             arguments["auth_type"] = "rerequest"
         return arguments
+
+    @sensitive_variables("access_token")
+    def do_auth(
+        self, access_token: str, response: dict[str, Any] | None = None, *args: Any, **kwargs: Any
+    ) -> Any:
+        """Exchange the short-lived login token for a long-lived one before anything is stored.
+
+        A failed exchange is not a failed login: the short-lived token is kept and the
+        token service re-exchanges it while it is still valid.
+        """
+        response = dict(response or {})
+        try:
+            exchanged = FacebookTokenClient().exchange_for_long_lived(access_token)
+        except ProviderError as error:
+            logger.warning("facebook long-lived exchange failed at login: %s", error.code)
+        else:
+            access_token = exchanged["access_token"]
+            response["expires_in"] = exchanged.get("expires_in")
+        return super().do_auth(access_token, response, *args, **kwargs)
 
     @sensitive_variables("access_token")
     def user_data(self, access_token: str, *args: Any, **kwargs: Any) -> dict[str, Any] | None:

@@ -76,7 +76,7 @@ def test_str_and_repr_never_show_a_token(keys):
 )
 def test_system_check_rejects_a_missing_or_malformed_key_list(settings, bad_keys):
     settings.TOKEN_ENCRYPTION_KEYS = bad_keys
-    with pytest.raises(SystemCheckError, match="accounts.E001"):
+    with pytest.raises(SystemCheckError, match=r"accounts\.E001"):
         call_command("check")
 
 

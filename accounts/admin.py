@@ -1,0 +1,95 @@
+"""Admin for people and their linked accounts. No token and no ciphertext is ever shown.
+
+The ciphertext columns are left out of every form, list and export; all grant fields are
+read-only so the admin's change history never records one either. social-django's own
+``UserSocialAuth`` admin goes: its ``extra_data`` column is not for admins to browse.
+"""
+
+from __future__ import annotations
+
+import social_django.admin  # noqa: F401  (registers its admins first, so they can be replaced)
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from social_django.models import Association, Nonce, UserSocialAuth
+
+from accounts import services, tokens
+from accounts.models import ProviderGrant, User
+
+for model in (UserSocialAuth, Nonce, Association):
+    if admin.site.is_registered(model):
+        admin.site.unregister(model)
+
+GRANT_FIELDS = (
+    "user_link",
+    "provider",
+    "uid",
+    "status",
+    "scopes",
+    "denied_scopes",
+    "expires_at",
+    "last_refreshed_at",
+    "last_error",
+    "created_at",
+    "updated_at",
+)
+
+
+@admin.register(ProviderGrant)
+class ProviderGrantAdmin(admin.ModelAdmin):
+    list_display = ("uid", "provider", "user_link", "status", "expires_at", "last_refreshed_at", "last_error")
+    list_filter = ("provider", "status")
+    search_fields = ("uid", "social__user__email", "social__user__username")
+    list_select_related = ("social__user",)
+    fields = GRANT_FIELDS
+    readonly_fields = GRANT_FIELDS
+    actions = ("refresh_now", "revoke_and_unlink")
+    ordering = ("-updated_at",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.display(description="user")
+    def user_link(self, grant: ProviderGrant) -> str:
+        return str(grant.social.user) if grant.social_id else "—"
+
+    @admin.action(description="Refresh now", permissions=["change"])
+    def refresh_now(self, request: HttpRequest, queryset: QuerySet[ProviderGrant]) -> None:
+        counts: dict[str, int] = {}
+        for grant in queryset:
+            result = tokens.grant_refresh(grant=grant, force=True)
+            counts[result] = counts.get(result, 0) + 1
+        summary = ", ".join(f"{count} {result.replace('_', ' ')}" for result, count in sorted(counts.items()))
+        self.message_user(request, f"Refresh: {summary}.", messages.INFO)
+
+    @admin.action(description="Revoke and unlink", permissions=["delete"])
+    def revoke_and_unlink(self, request: HttpRequest, queryset: QuerySet[ProviderGrant]) -> None:
+        unlinked = 0
+        for grant in queryset.select_related("social__user"):
+            services.grant_revoke_and_unlink(grant=grant)
+            unlinked += 1
+        self.message_user(request, f"Revoked and unlinked {unlinked} account(s).", messages.SUCCESS)
+
+
+class LinkedAccountInline(admin.TabularInline):
+    model = UserSocialAuth
+    fields = ("provider", "uid", "status", "created", "modified")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+    verbose_name = "linked account"
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    @admin.display(description="status")
+    def status(self, link: UserSocialAuth) -> str:
+        grant = getattr(link, "grant", None)
+        return grant.get_status_display() if grant else "no grant"
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    inlines = (LinkedAccountInline,)

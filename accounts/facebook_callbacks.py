@@ -1,0 +1,58 @@
+"""Facebook's deauthorize and data-deletion callbacks (registered in the app's settings).
+
+https://developers.facebook.com/docs/facebook-login/guides/advanced/deauth-callback
+https://developers.facebook.com/docs/development/create-an-app/app-dashboard/data-deletion-callback
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts import services, signed_request
+from accounts.models import DataDeletionRequest
+
+logger = logging.getLogger(__name__)
+
+
+def _verified(request: HttpRequest) -> dict | None:
+    try:
+        return signed_request.parse(request.POST.get("signed_request", ""), settings.FACEBOOK_APP_SECRET)
+    except signed_request.InvalidSignedRequest as error:
+        logger.warning("facebook callback refused: %s", error)
+        return None
+
+
+@csrf_exempt  # called by Facebook's servers, authenticated by the signature instead
+@require_POST
+def deauthorize(request: HttpRequest) -> HttpResponse:
+    payload = _verified(request)
+    if payload is None:
+        return JsonResponse({"error": "invalid signed_request"}, status=400)
+    services.facebook_deauthorize(uid=payload["user_id"])
+    return JsonResponse({"success": True})
+
+
+@csrf_exempt
+@require_POST
+def data_deletion(request: HttpRequest) -> HttpResponse:
+    payload = _verified(request)
+    if payload is None:
+        return JsonResponse({"error": "invalid signed_request"}, status=400)
+    request_hash = hashlib.sha256(request.POST["signed_request"].encode()).hexdigest()
+    record = services.facebook_data_delete(uid=payload["user_id"], request_hash=request_hash)
+    status_url = request.build_absolute_uri(reverse("data_deletion_status", args=[record.confirmation_code]))
+    return JsonResponse({"url": status_url, "confirmation_code": record.confirmation_code})
+
+
+@require_GET
+def data_deletion_status(request: HttpRequest, code: str) -> HttpResponse:
+    record = get_object_or_404(DataDeletionRequest, confirmation_code=code)
+    return render(request, "accounts/data_deletion_status.html", {"record": record})

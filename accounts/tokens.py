@@ -1,0 +1,203 @@
+"""One way to get a usable access token: ``access_token_for``.
+
+Every caller (friends sync, admin action, task) asks here. It refreshes ahead of expiry
+(Google: refresh-token grant; Facebook: re-exchange while still valid) and reports a
+grant that is gone by raising ``NoUsableToken`` after marking the link "needs reconnect".
+
+Concurrency: a refresh first claims the grant's lease with one conditional UPDATE (the
+row's lock is held for that statement), then calls the provider *outside* any transaction
+(a database transaction held open across a slow HTTP call would stall PostgreSQL and lock
+SQLite whole), then writes back only while it still holds the lease. A second worker that
+finds the lease taken waits for it to end and uses the token the first one stored, so two
+workers never refresh the same grant, and a rotated Google refresh token is never
+overwritten by a stale one.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import secrets
+import time
+from datetime import timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.clients.errors import ProviderAuthError, ProviderError
+from accounts.clients.facebook import FacebookTokenClient
+from accounts.clients.google import GoogleOAuthClient
+from accounts.exceptions import NoUsableToken
+from accounts.models import GrantStatus, ProviderGrant
+
+logger = logging.getLogger(__name__)
+
+# Refresh this long before expiry. Google access tokens live an hour; Facebook long-lived
+# tokens about 60 days and can only be exchanged while still valid.
+REFRESH_AHEAD = {"google": timedelta(minutes=5), "facebook": timedelta(days=7)}
+LEASE_SECONDS = 30
+WAIT_STEP_SECONDS = 0.1
+
+
+class RefreshResult(enum.StrEnum):
+    REFRESHED = "refreshed"
+    STILL_VALID = "still_valid"
+    NEEDS_RECONNECT = "needs_reconnect"
+    FAILED = "failed"
+
+
+def needs_refresh(grant: ProviderGrant, *, now=None) -> bool:  # type: ignore[no-untyped-def]
+    if grant.expires_at is None:
+        return False
+    return grant.expires_at - (now or timezone.now()) <= REFRESH_AHEAD.get(grant.provider, timedelta(0))
+
+
+def access_token_for(grant: ProviderGrant) -> str:
+    """A valid access token for ``grant``, refreshed first when it is about to expire.
+
+    Raises ``NoUsableToken`` when there is none (the link then shows "needs reconnect").
+    A provider that is down is not a lost grant: while the stored token has not expired
+    it is still handed out, otherwise ``ProviderError`` propagates to the caller.
+    """
+    if grant.status != GrantStatus.ACTIVE:
+        raise NoUsableToken(f"{grant.provider} link needs reconnecting")
+    if needs_refresh(grant):
+        result = grant_refresh(grant=grant)
+        grant.refresh_from_db()
+        if result == RefreshResult.NEEDS_RECONNECT:
+            raise NoUsableToken(f"{grant.provider} grant is gone: {grant.last_error}")
+        if result == RefreshResult.FAILED and grant.expires_in() is not None and grant.expires_in() <= 0:
+            raise ProviderError(grant.last_error or "refresh failed", provider=grant.provider)
+    return grant.get_access_token()
+
+
+def grant_refresh(*, grant: ProviderGrant, force: bool = False) -> RefreshResult:
+    """Refresh one grant now if it needs it (or ``force``), holding its lease while doing so."""
+    lease = _claim_lease(grant)
+    if lease is None:
+        _wait_for_lease(grant)
+        grant.refresh_from_db()
+        if grant.status != GrantStatus.ACTIVE:
+            return RefreshResult.NEEDS_RECONNECT
+        return RefreshResult.STILL_VALID
+    try:
+        grant.refresh_from_db()
+        if grant.status != GrantStatus.ACTIVE:
+            return RefreshResult.NEEDS_RECONNECT
+        if not force and not needs_refresh(grant):
+            return RefreshResult.STILL_VALID  # someone refreshed it while we were claiming
+        return _refresh_holding_lease(grant, lease)
+    finally:
+        ProviderGrant.objects.filter(pk=grant.pk, refresh_lease_id=lease).update(
+            refresh_lease_id="", refresh_lease_until=None
+        )
+
+
+def grant_mark_needs_reconnect(*, grant: ProviderGrant, reason: str) -> None:
+    """The grant is gone at the provider: delete its tokens and show "Reconnect"."""
+    grant.forget_tokens()
+    grant.status = GrantStatus.NEEDS_RECONNECT
+    grant.last_error = reason[:255]
+    grant.save(
+        update_fields=[
+            "access_token_ciphertext",
+            "refresh_token_ciphertext",
+            "expires_at",
+            "status",
+            "last_error",
+            "updated_at",
+        ]
+    )
+    logger.info("grant needs reconnect: provider=%s uid=%s reason=%s", grant.provider, grant.uid, reason)
+
+
+def _claim_lease(grant: ProviderGrant) -> str | None:
+    now = timezone.now()
+    lease = secrets.token_hex(8)
+    claimed = (
+        ProviderGrant.objects.filter(pk=grant.pk)
+        .filter(Q(refresh_lease_until__isnull=True) | Q(refresh_lease_until__lt=now))
+        .update(refresh_lease_id=lease, refresh_lease_until=now + timedelta(seconds=LEASE_SECONDS))
+    )
+    return lease if claimed else None
+
+
+def _wait_for_lease(grant: ProviderGrant) -> None:
+    deadline = time.monotonic() + LEASE_SECONDS
+    while time.monotonic() < deadline:
+        held = ProviderGrant.objects.filter(pk=grant.pk, refresh_lease_until__gte=timezone.now()).exists()
+        if not held:
+            return
+        time.sleep(WAIT_STEP_SECONDS)
+
+
+def _refresh_holding_lease(grant: ProviderGrant, lease: str) -> RefreshResult:
+    try:
+        if grant.provider == "google":
+            answer = GoogleOAuthClient().refresh(grant.get_refresh_token())
+        elif grant.provider == "facebook":
+            if grant.expires_in() is not None and grant.expires_in() <= 0:
+                raise ProviderAuthError(
+                    "expired; Facebook cannot exchange an expired token", provider="facebook"
+                )
+            answer = FacebookTokenClient().exchange_for_long_lived(grant.get_access_token())
+        else:
+            return RefreshResult.STILL_VALID
+    except NoUsableToken as error:
+        grant_mark_needs_reconnect(grant=grant, reason=str(error))
+        return RefreshResult.NEEDS_RECONNECT
+    except ProviderAuthError as error:
+        grant_mark_needs_reconnect(grant=grant, reason=f"{error.code}: {error}")
+        return RefreshResult.NEEDS_RECONNECT
+    except ProviderError as error:
+        ProviderGrant.objects.filter(pk=grant.pk).update(last_error=f"{error.code}: {error}"[:255])
+        logger.warning("refresh failed: provider=%s uid=%s error=%s", grant.provider, grant.uid, error.code)
+        return RefreshResult.FAILED
+
+    grant.set_access_token(answer["access_token"])
+    rotated = answer.get("refresh_token")
+    if rotated:
+        grant.set_refresh_token(rotated)
+    expires_in = answer.get("expires_in")
+    now = timezone.now()
+    fields = {
+        "access_token_ciphertext": grant.access_token_ciphertext,
+        "refresh_token_ciphertext": grant.refresh_token_ciphertext,
+        "expires_at": now + timedelta(seconds=float(expires_in)) if expires_in else None,
+        "last_refreshed_at": now,
+        "last_error": "",
+        "updated_at": now,
+    }
+    # Write back only while still holding the lease: a lease that expired meanwhile
+    # (very slow provider) belongs to someone else now, whose result wins.
+    written = ProviderGrant.objects.filter(pk=grant.pk, refresh_lease_id=lease).update(**fields)
+    return RefreshResult.REFRESHED if written else RefreshResult.STILL_VALID
+
+
+def expiring_grant_ids(*, within: timedelta | None = None, now=None) -> list[int]:  # type: ignore[no-untyped-def]
+    """Ids of active grants due for refresh, soonest first (served by the expires_at index).
+
+    ``within`` widens every provider's window; by default each provider's own lead time applies.
+    """
+    now = now or timezone.now()
+    due = Q()
+    for provider, ahead in REFRESH_AHEAD.items():
+        due |= Q(provider=provider, expires_at__lte=now + max(ahead, within or timedelta(0)))
+    return list(
+        ProviderGrant.objects.filter(due, status=GrantStatus.ACTIVE)
+        .exclude(access_token_ciphertext="")
+        .order_by("expires_at")
+        .values_list("pk", flat=True)
+    )
+
+
+def grants_refresh(*, grant_ids: list[int], force: bool = False, batch_size: int = 100, on_grant=None):  # type: ignore[no-untyped-def]
+    """Refresh the given grants in batches; returns a count per ``RefreshResult``."""
+    counts = {result: 0 for result in RefreshResult}
+    for start in range(0, len(grant_ids), batch_size):
+        for grant in ProviderGrant.objects.filter(pk__in=grant_ids[start : start + batch_size]):
+            result = grant_refresh(grant=grant, force=force)
+            counts[result] += 1
+            if on_grant is not None:
+                on_grant(result)
+    return counts

@@ -1,0 +1,132 @@
+"""Login flows over real HTTP: a live server runs the app and the sandbox providers.
+
+``Browser`` is a person's browser (a requests session with its own cookie jar): it posts
+the CSRF-protected login form, follows the redirect to the sandbox consent page, picks a
+person and approves (or cancels), and comes back to the app's callback.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pytest
+import requests
+from django.contrib.auth import SESSION_KEY
+from django.contrib.sessions.models import Session
+
+from accounts.models import User
+from sandbox import services as sandbox_services
+from sandbox.models import SandboxPerson
+
+CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def csrf_token(html: str) -> str:
+    match = CSRF_FIELD.search(html)
+    assert match, "page has no CSRF-protected form"
+    return match.group(1)
+
+
+@dataclass
+class Browser:
+    base: str
+    session: requests.Session
+
+    def get(self, path: str, **kwargs) -> requests.Response:
+        url = path if path.startswith("http") else self.base + path
+        return self.session.get(url, timeout=30, **kwargs)
+
+    def post_form(
+        self, page: requests.Response, action: str, data: dict | None = None, **kwargs
+    ) -> requests.Response:
+        """Submit a form the way a browser does: with the CSRF token of the page it sits on."""
+        url = action if action.startswith("http") else self.base + action
+        fields = {"csrfmiddlewaretoken": csrf_token(page.text), **(data or {})}
+        return self.session.post(url, data=fields, headers={"Referer": page.url}, timeout=30, **kwargs)
+
+    def start_login(
+        self, provider: str, *, next_url: str | None = None, rerequest: bool = False
+    ) -> requests.Response:
+        """Click "Continue with …": returns the provider's consent page."""
+        home = self.get("/")
+        data = {"next": next_url} if next_url else {}
+        if rerequest:
+            data["rerequest"] = "1"
+        return self.post_form(home, f"/login/{provider}/", data)
+
+    def consent(
+        self,
+        page: requests.Response,
+        person: SandboxPerson | None,
+        *,
+        scopes: list[str] | None = None,
+        follow: bool = True,
+    ) -> requests.Response:
+        """Approve as ``person`` with ``scopes`` ticked (default: all requested), or Cancel (no person)."""
+        if person is None:
+            data = {"cancel": "1"}
+        else:
+            ticked = (
+                scopes
+                if scopes is not None
+                else re.findall(r'name="scope" value="([^"]+)" checked', page.text)
+            )
+            data = {"person": str(person.pk), "scope": ticked}
+        return self.post_form(page, page.url, data, allow_redirects=follow)
+
+    def login(self, provider: str, person: SandboxPerson, **kwargs) -> requests.Response:
+        return self.consent(self.start_login(provider), person, **kwargs)
+
+    def logout(self) -> requests.Response:
+        return self.post_form(self.get("/"), "/logout/")
+
+    def clear_cookies(self) -> None:
+        self.session.cookies.clear()
+
+    def user(self) -> User | None:
+        """Who this browser's session cookie signs in, read on the server side."""
+        key = self.session.cookies.get("sessionid")
+        if not key:
+            return None
+        session = Session.objects.filter(pk=key).first()
+        if session is None:
+            return None
+        user_id = session.get_decoded().get(SESSION_KEY)
+        return User.objects.filter(pk=user_id).first() if user_id else None
+
+
+@pytest.fixture
+def sandbox(live_server, settings, transactional_db):
+    """Point both providers at the sandbox inside the live server, with the roster seeded."""
+    base = f"{live_server.url}/sandbox"
+    settings.FACEBOOK_DIALOG_URL = f"{base}/facebook"
+    settings.FACEBOOK_GRAPH_URL = f"{base}/graph"
+    settings.GOOGLE_OIDC_ISSUER = f"{base}/google"
+    settings.GOOGLE_PEOPLE_API_URL = f"{base}/people"
+    settings.PROVIDER_TIMEOUT = 2.0
+    settings.SOCIAL_AUTH_REQUESTS_TIMEOUT = 2.0
+    settings.SANDBOX_SLOW_SECONDS = 3
+    sandbox_services.ensure_roster()
+    return live_server.url
+
+
+@pytest.fixture
+def browser(sandbox) -> Browser:
+    return Browser(base=sandbox, session=requests.Session())
+
+
+@pytest.fixture
+def new_browser(sandbox):
+    """A second, independent browser (its own cookies)."""
+    return lambda: Browser(base=sandbox, session=requests.Session())
+
+
+@pytest.fixture
+def ada(sandbox) -> SandboxPerson:
+    return SandboxPerson.objects.order_by("pk")[0]
+
+
+@pytest.fixture
+def grace(sandbox) -> SandboxPerson:
+    return SandboxPerson.objects.order_by("pk")[1]
