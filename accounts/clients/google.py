@@ -23,7 +23,10 @@ class GoogleOAuthClient(ProviderClient):
     provider = "google"
 
     def classify_error(self, response: requests.Response, body: Any) -> ProviderError | None:
+        # OAuth endpoints answer {"error": "<code>"}; Google's API errors nest an object there.
         error = body.get("error") if isinstance(body, dict) else None
+        if not isinstance(error, str):
+            return None
         if error in {"invalid_grant", "unauthorized_client"}:
             return ProviderAuthError(
                 f"google: {error}", provider="google", status=response.status_code, detail=error

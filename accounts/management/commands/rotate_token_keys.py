@@ -68,12 +68,7 @@ class Command(BaseCommand):
             batches += 1
             progress.step(len(batch))
         progress.close()
-        remaining = sum(
-            1
-            for grant in ProviderGrant.objects.filter(pk__gt=last_pk).only(*CIPHERTEXT_FIELDS).iterator()
-            for field in CIPHERTEXT_FIELDS
-            if getattr(grant, field)
-        )
+        remaining = ProviderGrant.objects.filter(pk__gt=last_pk).count()
         self.stdout.write(
             f"{rotated} rotated, {current} already current, {unreadable} unreadable (no key opens them), "
             f"{remaining} left to do"
