@@ -11,6 +11,24 @@ from accounts.models import GrantStatus, ProviderGrant, User
 
 PROVIDERS = (("facebook", "Facebook"), ("google", "Google"))
 PROVIDER_LABELS = dict(PROVIDERS)
+# What each scope lets socialsite do, in the words a person would use.
+SCOPE_LABELS = {
+    "public_profile": "name and picture",
+    "email": "email address",
+    "user_friends": "friends who use socialsite",
+    "openid": "sign-in",
+    "profile": "name and picture",
+    "https://www.googleapis.com/auth/contacts.readonly": "contacts (read-only)",
+}
+
+
+def scope_labels(scopes: tuple[str, ...] | list[str]) -> list[str]:
+    labels: list[str] = []
+    for scope in scopes:
+        label = SCOPE_LABELS.get(scope, scope)
+        if label not in labels:
+            labels.append(label)
+    return labels
 
 
 @dataclass(frozen=True)
@@ -25,6 +43,14 @@ class LinkedAccount:
     expires_at: datetime | None = None
     scopes: tuple[str, ...] = ()
     denied_scopes: tuple[str, ...] = ()
+
+    @property
+    def granted_labels(self) -> list[str]:
+        return scope_labels(self.scopes)
+
+    @property
+    def declined_labels(self) -> list[str]:
+        return scope_labels(self.denied_scopes)
 
     @property
     def needs_reconnect(self) -> bool:

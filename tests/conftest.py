@@ -15,6 +15,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
+# The live-sandbox fixtures (sandbox, browser, new_browser, ada, grace), for every test package.
+pytest_plugins = ["tests.login_fixtures"]
+
 IN_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 
@@ -87,3 +90,29 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         _check_redis(url)
     if url := os.environ.get("DATABASE_URL"):
         _check_database(url)
+
+
+@pytest.fixture(autouse=True)
+def celery_inline_unless_worker(request: pytest.FixtureRequest):
+    """Tasks run inline in the test process, except in ``worker`` tests, which use the broker.
+
+    With REDIS_URL set (CI's second pass) the settings would queue tasks for a worker; only
+    the tests that start one should, or a queued task would simply never run.
+    """
+    from socialsite.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = request.node.get_closest_marker("worker") is None
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture(scope="session")
+def celery_worker(request: pytest.FixtureRequest, django_db_setup, live_server):
+    """A real ``celery worker`` process consuming from REDIS_URL (for ``worker`` tests)."""
+    from tests.worker import start_worker
+
+    require(bool(os.environ.get("REDIS_URL")), "REDIS_URL is not set; worker tests need Redis")
+    worker = start_worker(live_server.url)
+    yield worker
+    worker.stop()

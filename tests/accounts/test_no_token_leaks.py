@@ -21,7 +21,7 @@ def dump_of_every_table_but_the_sandbox_s() -> str:
         for table in connection.introspection.table_names():
             if table.startswith("sandbox_"):
                 continue
-            cursor.execute(f'SELECT * FROM "{table}"')  # noqa: S608  (table names from introspection)
+            cursor.execute(f'SELECT * FROM "{table}"')  # table names come from introspection
             parts.append(f"{table}: {cursor.fetchall()!r}")
     parts.extend(repr(session.get_decoded()) for session in Session.objects.all())
     return "\n".join(parts)

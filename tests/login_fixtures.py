@@ -1,4 +1,4 @@
-"""Login flows over real HTTP: a live server runs the app and the sandbox providers.
+"""Login flows over real HTTP: a live server runs the app and the sandbox providers (a pytest plugin).
 
 ``Browser`` is a person's browser (a requests session with its own cookie jar): it posts
 the CSRF-protected login form, follows the redirect to the sandbox consent page, picks a

@@ -1,0 +1,90 @@
+"""A real Celery worker process for ``worker`` tests: consumes from REDIS_URL, writes to the test DB."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_database_url() -> str:
+    """DATABASE_URL for the test database pytest-django created (the worker must write there)."""
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{Path(db['NAME']).resolve()}"
+    user = db["USER"] or ""
+    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
+    host = db["HOST"] or "127.0.0.1"
+    port = f":{db['PORT']}" if db["PORT"] else ""
+    return f"postgres://{user}{password}@{host}{port}/{db['NAME']}"
+
+
+class Worker:
+    def __init__(self, env: dict[str, str]):
+        self.log = ROOT / "artifacts" / "celery-worker.log"
+        self.log.parent.mkdir(exist_ok=True)
+        command = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "socialsite",
+            "worker",
+            "--pool",
+            "solo",
+            "--loglevel",
+            "INFO",
+            "--without-mingle",
+            "--without-gossip",
+            "--without-heartbeat",
+        ]
+        self._out = self.log.open("w")
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=self._out, stderr=subprocess.STDOUT
+        )
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"celery worker exited ({self.process.returncode}): {self.log.read_text()[-2000:]}"
+                )
+            if "ready." in self.log.read_text():
+                return
+            time.sleep(0.2)
+        raise RuntimeError(f"celery worker not ready after {timeout}s: {self.log.read_text()[-2000:]}")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self._out.close()
+
+
+def start_worker(live_server_url: str) -> Worker:
+    sandbox = f"{live_server_url}/sandbox"
+    env = {
+        **os.environ,
+        "DATABASE_URL": test_database_url(),
+        "REDIS_URL": os.environ["REDIS_URL"],
+        "FACEBOOK_DIALOG_URL": f"{sandbox}/facebook",
+        "FACEBOOK_GRAPH_URL": f"{sandbox}/graph",
+        "GOOGLE_OIDC_ISSUER": f"{sandbox}/google",
+        "GOOGLE_PEOPLE_API_URL": f"{sandbox}/people",
+        "TOKEN_ENCRYPTION_KEYS": ",".join(settings.TOKEN_ENCRYPTION_KEYS),
+        "PYTHONUNBUFFERED": "1",
+    }
+    worker = Worker(env)
+    worker.wait_ready()
+    return worker
