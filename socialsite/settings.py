@@ -19,6 +19,7 @@ from socialsite.env import env_bool, env_float, env_int, env_list, env_required,
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 DEBUG = env_bool("DEBUG", True)
+HTTPS = False  # production (DEBUG off) turns this on below
 
 # Development fallbacks are only ever used with DEBUG on.
 _DEV_SECRET_KEY = "django-insecure-socialsite-development-only"
@@ -185,9 +186,12 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 if not DEBUG:
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
-    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # HTTPS=false serves production settings over plain HTTP: for load runs on loopback
+    # only (make bench), never for a deployment people use.
+    HTTPS = env_bool("HTTPS", True)
+    SESSION_COOKIE_SECURE = HTTPS
+    CSRF_COOKIE_SECURE = HTTPS
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
@@ -205,7 +209,7 @@ SOCIAL_AUTH_RAISE_EXCEPTIONS = False  # failures become pages (accounts.middlewa
 SOCIAL_AUTH_LOGIN_REDIRECT_URL = "/"
 SOCIAL_AUTH_NEW_ASSOCIATION_REDIRECT_URL = "/account/"
 SOCIAL_AUTH_SANITIZE_REDIRECTS = True  # `next` stays on this site
-SOCIAL_AUTH_REDIRECT_IS_HTTPS = not DEBUG
+SOCIAL_AUTH_REDIRECT_IS_HTTPS = not DEBUG and HTTPS
 SOCIAL_AUTH_REQUESTS_TIMEOUT = PROVIDER_TIMEOUT
 SOCIAL_AUTH_USER_FIELDS = ["username", "email", "first_name", "last_name"]
 SOCIAL_AUTH_FACEBOOK_KEY = FACEBOOK_APP_ID
@@ -234,6 +238,8 @@ SOCIAL_AUTH_PIPELINE = (
     # Access/refresh tokens go to the vault, encrypted.
     "accounts.pipeline.store_tokens",
     "social_core.pipeline.user.user_details",
+    # After the login commits, queue a sync of this link's friends or contacts.
+    "accounts.pipeline.queue_friends_sync",
 )
 
 # --- Logging ----------------------------------------------------------------------------
@@ -253,4 +259,6 @@ LOGGING = {
 # --- Periodic work (run by `make worker`, which embeds beat) ------------------------------
 CELERY_BEAT_SCHEDULE = {
     "refresh-expiring-grants": {"task": "accounts.tasks.refresh_expiring_grants", "schedule": 300.0},
+    # Everyone's friends and contacts, a few times a day, one staggered task per linked account.
+    "sync-friends-of-everyone": {"task": "friends.tasks.sync_everyone", "schedule": 6 * 3600.0},
 }

@@ -11,19 +11,9 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
+from socialsite.env import database_url
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def test_database_url() -> str:
-    """DATABASE_URL for the test database pytest-django created (the worker must write there)."""
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{Path(db['NAME']).resolve()}"
-    user = db["USER"] or ""
-    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
-    host = db["HOST"] or "127.0.0.1"
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    return f"postgres://{user}{password}@{host}{port}/{db['NAME']}"
 
 
 class Worker:
@@ -76,7 +66,7 @@ def start_worker(live_server_url: str) -> Worker:
     sandbox = f"{live_server_url}/sandbox"
     env = {
         **os.environ,
-        "DATABASE_URL": test_database_url(),
+        "DATABASE_URL": database_url(connection.settings_dict),
         "REDIS_URL": os.environ["REDIS_URL"],
         "FACEBOOK_DIALOG_URL": f"{sandbox}/facebook",
         "FACEBOOK_GRAPH_URL": f"{sandbox}/graph",
