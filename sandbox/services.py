@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -370,11 +371,24 @@ def google_tokens_for_refresh(*, refresh: SandboxToken) -> GoogleTokens:
     return GoogleTokens(access=access, refresh=rotated)
 
 
+_SIGNING_KEY_LOCK = threading.Lock()
+
+
 def signing_key() -> SandboxSigningKey:
     """The newest signing key, made on first use and kept (restarts, several processes)."""
     key = SandboxSigningKey.objects.first()
     if key is not None:
         return key
+    # One key, made once: without the lock, a burst of first sign-ins would each spend
+    # ~100 ms of CPU making a key of their own (and publish them all).
+    with _SIGNING_KEY_LOCK:
+        key = SandboxSigningKey.objects.first()
+        if key is not None:
+            return key
+        return _signing_key_create()
+
+
+def _signing_key_create() -> SandboxSigningKey:
     pem = crypto.generate_private_pem()
     kid = crypto.jwk_thumbprint(crypto.public_jwk(pem))
     key, _ = SandboxSigningKey.objects.get_or_create(kid=kid, defaults={"private_pem": pem})
