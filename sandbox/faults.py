@@ -20,8 +20,8 @@ from sandbox.models import SandboxFault
 
 # Which endpoints each emulated provider can be told to break.
 ENDPOINTS: dict[str, tuple[str, ...]] = {
-    "facebook": ("token", "exchange", "me", "revoke"),
-    "google": ("discovery", "jwks", "token", "userinfo", "revoke"),
+    "facebook": ("token", "exchange", "me", "revoke", "friends"),
+    "google": ("discovery", "jwks", "token", "userinfo", "revoke", "connections"),
 }
 
 # Modes every endpoint understands.
@@ -38,6 +38,11 @@ ID_TOKEN_MODES: tuple[str, ...] = (
 )
 
 
+# Modes of the People API's connections list (``google``/``connections`` only): answer as
+# if the client's sync token had expired, whatever its age.
+CONNECTIONS_MODES: tuple[str, ...] = ("expired_sync_token",)
+
+
 class UnknownFault(ValueError):
     """The provider, endpoint or mode is not one the sandbox can emulate."""
 
@@ -46,6 +51,8 @@ def modes_for(provider: str, endpoint: str) -> tuple[str, ...]:
     """The modes that make sense for one endpoint."""
     if (provider, endpoint) == ("google", "token"):
         return GENERIC_MODES + ID_TOKEN_MODES
+    if (provider, endpoint) == ("google", "connections"):
+        return GENERIC_MODES + CONNECTIONS_MODES
     return GENERIC_MODES
 
 
@@ -99,6 +106,8 @@ def answer(provider: str, endpoint: str, mode: str | None) -> HttpResponse | Non
     ``slow`` sleeps ``SANDBOX_SLOW_SECONDS`` and then lets the endpoint answer; id_token
     modes are applied by the token endpoint itself.
     """
+    if mode in CONNECTIONS_MODES:
+        return wire.google_expired_sync_token()
     if mode is None or mode in ID_TOKEN_MODES:
         return None
     if mode == "slow":
@@ -124,6 +133,8 @@ def _error_body(provider: str, endpoint: str) -> HttpResponse:
         return wire.facebook_token_invalid(467)
     if endpoint == "userinfo":
         return wire.google_invalid_token()
+    if endpoint == "connections":
+        return wire.google_unauthenticated()
     if endpoint == "revoke":
         return wire.oauth_error("invalid_token", "Token expired or revoked")
     return wire.oauth_error("invalid_grant", "Bad Request")

@@ -19,7 +19,9 @@ class ArmFaultForm(forms.Form):
     """Arm one fault: which endpoint, how it misbehaves, for how many calls."""
 
     target = forms.ChoiceField(label="Endpoint", choices=_endpoint_choices)
-    mode = forms.ChoiceField(choices=[(m, m) for m in faults.GENERIC_MODES + faults.ID_TOKEN_MODES])
+    mode = forms.ChoiceField(
+        choices=[(m, m) for m in faults.GENERIC_MODES + faults.ID_TOKEN_MODES + faults.CONNECTIONS_MODES]
+    )
     times = forms.IntegerField(min_value=1, max_value=100, initial=1)
 
     def clean(self) -> dict[str, object]:
@@ -29,7 +31,8 @@ class ArmFaultForm(forms.Form):
             provider, _, endpoint = target.partition("/")
             if mode not in faults.modes_for(provider, endpoint):
                 raise forms.ValidationError(
-                    f"{target} cannot emulate {mode}; id_token modes are for google/token."
+                    f"{target} cannot emulate {mode}; id_token modes are for google/token, "
+                    "expired_sync_token for google/connections."
                 )
             data["provider"], data["endpoint"] = provider, endpoint
         return data

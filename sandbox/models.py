@@ -32,6 +32,9 @@ class SandboxPerson(models.Model):
     # Facebook's app-scoped user id and Google's `sub`: digit strings, as the providers send them.
     facebook_id = models.CharField(max_length=32, unique=True)
     google_sub = models.CharField(max_length=32, unique=True)
+    # People made by ``seed_sandbox --people N`` to populate social graphs; consent pages
+    # list only the named roster, so a roster of thousands stays usable.
+    generated = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -141,3 +144,70 @@ class SandboxFault(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} {self.endpoint}: {self.mode} x{self.remaining}"
+
+
+class SandboxFriendship(models.Model):
+    """One direction of a Facebook friendship; ``friendship_add`` always writes both.
+
+    Stored twice (a→b and b→a) so "friends of x" is one indexed query on ``person``,
+    whichever side the friendship was made from.
+    """
+
+    person = models.ForeignKey(SandboxPerson, on_delete=models.CASCADE, related_name="friendships")
+    friend = models.ForeignKey(SandboxPerson, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "sandbox friendship"
+        constraints = [
+            # Also the index behind "friends of x, in friend order" (cursor paging).
+            models.UniqueConstraint(fields=["person", "friend"], name="sandbox_friendship_unique"),
+            models.CheckConstraint(
+                condition=~models.Q(person=models.F("friend")), name="sandbox_friendship_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"friendship {self.person_id} -> {self.friend_id}"
+
+
+class SandboxContact(models.Model):
+    """A Google contact in a person's address book (People API ``people/c…`` resource).
+
+    ``version`` grows with every change of the owner's contacts, so a sync token is just
+    "the version you had"; a deleted contact keeps its row (``deleted_at``) so an
+    incremental sync can report it, as Google does.
+    """
+
+    owner = models.ForeignKey(SandboxPerson, on_delete=models.CASCADE, related_name="contacts")
+    resource_name = models.CharField(max_length=64)
+    etag = models.CharField(max_length=64)
+    given_name = models.CharField(max_length=75, blank=True, default="")
+    family_name = models.CharField(max_length=75, blank=True, default="")
+    display_name = models.CharField(max_length=150, blank=True, default="")
+    # NULL, not "": People API contacts often have no email, and NULLs stay out of matching.
+    email = models.EmailField(null=True, blank=True)  # noqa: DJ001
+    photo_url = models.URLField(blank=True, default="", help_text="Empty: Google's default (initials) photo.")
+    version = models.BigIntegerField()
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "sandbox contact"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "resource_name"], name="sandbox_contact_resource_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["owner", "version"], name="sandbox_contact_version_idx"),
+            # Page tokens walk an owner's contacts in id order.
+            models.Index(fields=["owner", "id"], name="sandbox_contact_page_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"contact {self.resource_name} of {self.owner_id}"
+
+    @property
+    def initials(self) -> str:
+        return ((self.given_name[:1] + self.family_name[:1]) or self.display_name[:1] or "?").upper()

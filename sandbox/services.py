@@ -15,13 +15,15 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
 from sandbox import crypto
 from sandbox.models import (
     Provider,
     SandboxAuthCode,
+    SandboxContact,
+    SandboxFriendship,
     SandboxPerson,
     SandboxSigningKey,
     SandboxToken,
@@ -94,14 +96,18 @@ def _roster_people() -> list[SandboxPerson]:
 
 
 def ensure_roster() -> int:
-    """Seed the fixed roster of eight people if there is nobody yet; returns how many were added."""
+    """Seed the fixed roster of eight people if there is nobody yet; returns how many were added.
+
+    A fresh roster also gets its small social graph (``roster_graph_fill``).
+    """
     if SandboxPerson.objects.exists():
         return 0
     return roster_fill()
 
 
 def roster_fill() -> int:
-    """Add whichever roster people are missing (by email); returns how many were added."""
+    """Add whichever roster people are missing (by email) and top up their small social
+    graph; returns how many people were added."""
     present = set(SandboxPerson.objects.values_list("email", flat=True))
     missing = [person for person in _roster_people() if person.email not in present]
     try:
@@ -110,11 +116,13 @@ def roster_fill() -> int:
             created = SandboxPerson.objects.bulk_create(missing, ignore_conflicts=True)
     except IntegrityError:
         return 0
+    roster_graph_fill()
     return len(created)
 
 
 def roster() -> QuerySet[SandboxPerson]:
-    return SandboxPerson.objects.all()
+    """The named people a consent page offers; generated people stay out of the way."""
+    return SandboxPerson.objects.filter(generated=False)
 
 
 # --- Authorization codes ----------------------------------------------------------------
@@ -463,3 +471,161 @@ def id_token_encode(
     if fault == "id_token_alg_none":
         return crypto.unsigned(claims, kid=key.kid)
     return crypto.sign_rs256(claims, private_pem=key.private_pem, kid=key.kid)
+
+
+# --- Social graph: Facebook friendships and Google contacts ------------------------------
+
+# Either scope lets a token read connections.
+# https://developers.google.com/people/api/rest/v1/people.connections/list#authorization-scopes
+CONTACTS_SCOPES = frozenset(
+    {"https://www.googleapis.com/auth/contacts.readonly", "https://www.googleapis.com/auth/contacts"}
+)
+
+# Contacts every named roster person has in a fresh sandbox, beside a few roster people.
+_EXAMPLE_CONTACTS: tuple[tuple[str, str, str | None], ...] = (
+    ("Charles", "Babbage", "charles.babbage@example.com"),
+    ("Hedy", "Lamarr", "hedy.lamarr@example.com"),
+    ("Claude", "Shannon", None),  # contacts need not have an email
+)
+
+
+class _Unchanged:
+    """Marks a keyword argument left out of ``contact_update``."""
+
+
+UNCHANGED = _Unchanged()
+
+
+def contact_resource_name() -> str:
+    """A People API contact resource name: ``people/c`` and 19 digits, as Google issues them."""
+    return f"people/c{10**18 + secrets.randbelow(9 * 10**18)}"
+
+
+def contact_etag() -> str:
+    """A fresh etag; Google's are opaque ``%``-prefixed strings that change with the contact."""
+    return "%" + secrets.token_urlsafe(18)
+
+
+def contact_version_next(*, owner: SandboxPerson) -> int:
+    """The first unused version of ``owner``'s address book (every later one is unused too).
+
+    Call inside a transaction: the owner's row lock serialises writers until it commits, so
+    versions only ever grow and a sync token ("everything up to version v") misses nothing.
+    """
+    SandboxPerson.objects.select_for_update().filter(pk=owner.pk).first()
+    current = SandboxContact.objects.filter(owner=owner).aggregate(top=Max("version"))["top"] or 0
+    return current + 1
+
+
+def contact_add(
+    *,
+    owner: SandboxPerson,
+    given_name: str,
+    family_name: str = "",
+    email: str | None = None,
+    photo_url: str = "",
+) -> SandboxContact:
+    """Add a contact to ``owner``'s Google address book."""
+    with transaction.atomic():
+        version = contact_version_next(owner=owner)
+        return SandboxContact.objects.create(
+            owner=owner,
+            resource_name=contact_resource_name(),
+            etag=contact_etag(),
+            given_name=given_name,
+            family_name=family_name,
+            display_name=" ".join(part for part in (given_name, family_name) if part),
+            email=email,
+            photo_url=photo_url,
+            version=version,
+        )
+
+
+def contact_update(
+    *,
+    contact: SandboxContact,
+    given_name: str | _Unchanged = UNCHANGED,
+    family_name: str | _Unchanged = UNCHANGED,
+    email: str | _Unchanged | None = UNCHANGED,
+    photo_url: str | _Unchanged = UNCHANGED,
+) -> SandboxContact:
+    """Change a contact: new etag and version, so the next incremental sync reports it."""
+    with transaction.atomic():
+        if not isinstance(given_name, _Unchanged):
+            contact.given_name = given_name
+        if not isinstance(family_name, _Unchanged):
+            contact.family_name = family_name
+        if not isinstance(email, _Unchanged):
+            contact.email = email
+        if not isinstance(photo_url, _Unchanged):
+            contact.photo_url = photo_url
+        contact.display_name = " ".join(part for part in (contact.given_name, contact.family_name) if part)
+        contact.version = contact_version_next(owner=contact.owner)
+        contact.etag = contact_etag()
+        contact.updated_at = timezone.now()
+        contact.save()
+    return contact
+
+
+def contact_delete(*, contact: SandboxContact) -> SandboxContact:
+    """Delete a contact; the row stays as a tombstone so incremental syncs can report it."""
+    with transaction.atomic():
+        contact.version = contact_version_next(owner=contact.owner)
+        contact.etag = contact_etag()
+        contact.deleted_at = contact.updated_at = timezone.now()
+        contact.save(update_fields=["version", "etag", "deleted_at", "updated_at"])
+    return contact
+
+
+def friendship_add(*, person: SandboxPerson, friend: SandboxPerson) -> bool:
+    """Make two people Facebook friends (both directions); False if they already were."""
+    if person.pk == friend.pk:
+        raise ValueError("a person cannot befriend themselves")
+    existed = SandboxFriendship.objects.filter(person=person, friend=friend).exists()
+    SandboxFriendship.objects.bulk_create(
+        [SandboxFriendship(person=person, friend=friend), SandboxFriendship(person=friend, friend=person)],
+        ignore_conflicts=True,
+    )
+    return not existed
+
+
+def friendship_remove(*, person: SandboxPerson, friend: SandboxPerson) -> bool:
+    """Unfriend (both directions); False if they were not friends."""
+    both_ways = Q(person=person, friend=friend) | Q(person=friend, friend=person)
+    deleted, _ = SandboxFriendship.objects.filter(both_ways).delete()
+    return bool(deleted)
+
+
+def roster_graph_fill() -> None:
+    """Give the named roster a small graph a newcomer sees on the friends page: everyone is
+    Facebook friends with everyone, and each has six Google contacts, three of them roster
+    people. Idempotent: existing friendships are kept, address books are filled only once."""
+    named = list(SandboxPerson.objects.filter(generated=False).order_by("id"))
+    pairs = [
+        SandboxFriendship(person=person, friend=friend)
+        for person in named
+        for friend in named
+        if person.pk != friend.pk
+    ]
+    SandboxFriendship.objects.bulk_create(pairs, ignore_conflicts=True)
+    has_contacts = set(SandboxContact.objects.filter(owner__in=named).values_list("owner_id", flat=True))
+    contacts: list[SandboxContact] = []
+    for index, owner in enumerate(named):
+        if owner.pk in has_contacts:
+            continue
+        others = [named[(index + step) % len(named)] for step in (1, 2, 3) if len(named) > step]
+        entries = [(p.given_name, p.family_name, p.email) for p in others] + list(_EXAMPLE_CONTACTS)
+        contacts += [
+            SandboxContact(
+                owner=owner,
+                resource_name=contact_resource_name(),
+                etag=contact_etag(),
+                given_name=given,
+                family_name=family,
+                display_name=f"{given} {family}",
+                email=email,
+                version=version,
+            )
+            for version, (given, family, email) in enumerate(entries, start=1)
+        ]
+    SandboxContact.objects.bulk_create(contacts, ignore_conflicts=True)

@@ -7,7 +7,7 @@ graph.facebook.com and accounts.google.com.
 
 from django.urls import path, register_converter
 
-from sandbox.views import facebook, google, pages
+from sandbox.views import facebook, friends, google, pages, people, revocation
 
 
 class GraphVersionConverter:
@@ -45,4 +45,26 @@ urlpatterns = [
     path("google/userinfo", google.userinfo, name="google-userinfo"),
     path("google/certs", google.certs, name="google-certs"),
     path("google/revoke", google.revoke, name="google-revoke"),
+]
+
+# Token life cycle: inspection, and what a person does at the provider to cut socialsite off.
+urlpatterns += [
+    path("graph/debug_token", facebook.debug_token, name="graph-debug-token"),
+    path(
+        "graph/<graphversion:version>/debug_token", facebook.debug_token, name="graph-debug-token-versioned"
+    ),
+    path(
+        "people/<int:person_id>/<str:provider>/revoke/",
+        revocation.grant_revoke,
+        name="person-grant-revoke",
+    ),
+    path("people/<int:person_id>/facebook/remove-app/", revocation.app_remove, name="person-app-remove"),
+]
+
+# Social graph: Graph's friends edge and the People API's connections (the People API host
+# is ``people/``, so GOOGLE_PEOPLE_API_URL points here as at people.googleapis.com).
+urlpatterns += [
+    path("graph/<graphversion:version>/me/friends", friends.friends, name="graph-friends"),
+    path("people/v1/people/me/connections", people.connections, name="people-connections"),
+    path("avatars/contacts/<str:initials>.svg", people.contact_photo, name="contact-photo"),
 ]

@@ -104,3 +104,59 @@ def google_rate_limited() -> JsonResponse:
 def malformed_json() -> HttpResponse:
     """A 200 whose JSON body stops half-way, as a dropped proxy connection leaves it."""
     return HttpResponse(b'{"sandbox": "this body is trunc', content_type="application/json; charset=UTF-8")
+
+
+# --- Google People API ------------------------------------------------------------------
+# https://cloud.google.com/apis/design/errors (the error model every Google API answers with)
+
+
+def google_unauthenticated() -> JsonResponse:
+    """A Google API call with a missing, expired or revoked bearer token."""
+    response = google_api_error(
+        401,
+        "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie "
+        "or other valid authentication credential.",
+        "UNAUTHENTICATED",
+    )
+    response["WWW-Authenticate"] = 'Bearer realm="https://accounts.google.com/", error="invalid_token"'
+    return response
+
+
+def google_error_with_reason(code: int, message: str, status_name: str, reason: str) -> JsonResponse:
+    """The error envelope with an ``ErrorInfo`` detail, which clients branch on by ``reason``."""
+    body = {
+        "error": {
+            "code": code,
+            "message": message,
+            "status": status_name,
+            "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": reason}],
+        }
+    }
+    return JsonResponse(body, status=code)
+
+
+def google_scope_insufficient() -> JsonResponse:
+    """The token is good but the person unticked the scope this call needs."""
+    return google_error_with_reason(
+        403,
+        "Request had insufficient authentication scopes.",
+        "PERMISSION_DENIED",
+        "ACCESS_TOKEN_SCOPE_INSUFFICIENT",
+    )
+
+
+def google_invalid_argument(message: str) -> JsonResponse:
+    return google_api_error(400, message, "INVALID_ARGUMENT")
+
+
+def google_expired_sync_token() -> JsonResponse:
+    """People API: the sync token is older than seven days; the client must do a full sync.
+
+    https://developers.google.com/people/api/rest/v1/people.connections/list#query-parameters
+    """
+    return google_error_with_reason(
+        400,
+        "Sync token is expired. Clear local cache and retry call without the sync token.",
+        "FAILED_PRECONDITION",
+        "EXPIRED_SYNC_TOKEN",
+    )

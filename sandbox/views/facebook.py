@@ -276,3 +276,88 @@ def permissions(request: HttpRequest, version: str, uid: str) -> HttpResponse:
         return wire.facebook_error("(#200) Cannot remove permissions of another user", code=200)
     services.grant_revoke(provider=Provider.FACEBOOK, person=token.person, client_id=token.client_id)
     return JsonResponse({"success": True})
+
+
+# --- Token inspection -------------------------------------------------------------------
+# https://developers.facebook.com/docs/graph-api/reference/debug_token/
+
+APP_NAME = "socialsite"
+# Data access lapses 90 days after the person last used the app; the sandbox counts from issue.
+# https://developers.facebook.com/docs/facebook-login/auth-vs-data/#data-access-expiration
+DATA_ACCESS_SECONDS = 90 * 86400
+_DEBUG_ERRORS: dict[str, tuple[str, int]] = {
+    "expired": ("Error validating access token: Session has expired.", 463),
+    "revoked": (f"Error validating access token: The user has not authorized application {APP_NAME}.", 458),
+}
+
+
+def _inspector_error(request: HttpRequest) -> JsonResponse | None:
+    """``access_token`` must be the app token ``APPID|APPSECRET`` or a valid user token of the app."""
+    value = _arg(request, "access_token")
+    if not value:
+        return wire.facebook_error("An access token is required to request this resource.", code=104)
+    app_id, bar, secret = value.partition("|")
+    if bar:
+        if app_id != settings.FACEBOOK_APP_ID or not crypto.constant_time_equal(
+            secret, settings.FACEBOOK_APP_SECRET
+        ):
+            return wire.facebook_error("Invalid OAuth access token signature.", code=190)
+        return None
+    token = _authenticated(request)
+    if isinstance(token, JsonResponse):
+        return token
+    if token.client_id != settings.FACEBOOK_APP_ID:
+        return wire.facebook_error(
+            "(#100) You must provide an app access token, or a user access token that is an owner "
+            "or developer of the app",
+            code=100,
+        )
+    return None
+
+
+def _debug_data(token: SandboxToken) -> dict[str, object]:
+    issued_at = int(token.created_at.timestamp())
+    return {
+        "app_id": token.client_id,
+        "type": "USER",
+        "application": APP_NAME,
+        "data_access_expires_at": issued_at + DATA_ACCESS_SECONDS,
+        "expires_at": int(token.expires_at.timestamp()) if token.expires_at else 0,  # 0: never
+        "is_valid": True,
+        "issued_at": issued_at,
+        "scopes": token.scope_list,
+        "user_id": token.person.facebook_id,
+    }
+
+
+@csrf_exempt
+@require_GET
+def debug_token(request: HttpRequest, version: str | None = None) -> HttpResponse:
+    """``/debug_token?input_token=…&access_token=…``: what Graph knows about a user token.
+
+    An input token that is no good still answers 200, with ``is_valid: false`` and an
+    ``error`` object inside ``data``, as Graph does.
+    """
+    if (refused := _inspector_error(request)) is not None:
+        return refused
+    value = request.GET.get("input_token", "")
+    if not value:
+        return wire.facebook_error("(#100) The parameter input_token is required", code=100)
+    token = (
+        SandboxToken.objects.filter(provider=Provider.FACEBOOK, value=value).select_related("person").first()
+    )
+    if token is None or token.client_id != settings.FACEBOOK_APP_ID:
+        data: dict[str, object] = {
+            "error": {"code": 190, "message": "Invalid OAuth access token."},
+            "is_valid": False,
+            "scopes": [],
+        }
+        return JsonResponse({"data": data})
+    data = _debug_data(token)
+    try:
+        services.token_resolve(provider=Provider.FACEBOOK, value=value)
+    except services.GrantError as error:
+        message, subcode = _DEBUG_ERRORS.get(error.reason, _DEBUG_ERRORS["revoked"])
+        data["is_valid"] = False
+        data["error"] = {"code": 190, "message": message, "subcode": subcode}
+    return JsonResponse({"data": data})

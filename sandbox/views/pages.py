@@ -10,10 +10,11 @@ from django.utils.html import escape
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 
-from sandbox import faults, services
+from sandbox import faults, services, social
 from sandbox.forms import ArmFaultForm
 from sandbox.models import SandboxPerson
 from sandbox.views.google import issuer
+from sandbox.views.revocation import people_with_access
 
 # Avatar backgrounds, picked by person id so each keeps theirs.
 _COLOURS = ("#1877f2", "#0f9d58", "#db4437", "#f4b400", "#7e57c2", "#00897b", "#ef6c00", "#5c6bc0")
@@ -30,6 +31,8 @@ def _index_context(request: HttpRequest, form: ArmFaultForm | None = None) -> di
         "facebook_dialog": f"{root}facebook",
         "facebook_graph": f"{root}graph",
         "graph_version": settings.FACEBOOK_GRAPH_VERSION,
+        "graph": social.graph_counts(),
+        "access": people_with_access(),
     }
 
 

@@ -74,6 +74,22 @@ def _g_revoke(client: Client, person: SandboxPerson):
     return lambda: client.post("/sandbox/google/revoke", {"token": body["access_token"]})
 
 
+def _fb_friends(client: Client, person: SandboxPerson):
+    token = fb_token(client, person)
+    return lambda: client.get(
+        f"{GRAPH}/me/friends", HTTP_AUTHORIZATION=f"Bearer {token}", data={"appsecret_proof": proof(token)}
+    )
+
+
+def _g_connections(client: Client, person: SandboxPerson):
+    body, _ = g_tokens(client, person)
+    return lambda: client.get(
+        "/sandbox/people/v1/people/me/connections",
+        {"personFields": "names,emailAddresses,photos"},
+        HTTP_AUTHORIZATION=f"Bearer {body['access_token']}",
+    )
+
+
 CALLS: dict[tuple[str, str], Callable[[Client, SandboxPerson], Callable]] = {
     ("facebook", "token"): _fb_token,
     ("facebook", "exchange"): _fb_exchange,
@@ -84,6 +100,8 @@ CALLS: dict[tuple[str, str], Callable[[Client, SandboxPerson], Callable]] = {
     ("google", "token"): _g_token,
     ("google", "userinfo"): _g_userinfo,
     ("google", "revoke"): _g_revoke,
+    ("facebook", "friends"): _fb_friends,
+    ("google", "connections"): _g_connections,
 }
 ENDPOINTS = list(CALLS)
 
@@ -154,6 +172,8 @@ def test_error_body(client, ada, arm, provider, endpoint):
         assert response.status_code == 401 and body["error"] == "invalid_token"
     elif endpoint == "revoke":
         assert response.status_code == 400 and body["error"] == "invalid_token"
+    elif endpoint == "connections":
+        assert response.status_code == 401 and body["error"]["status"] == "UNAUTHENTICATED"
     else:
         assert response.status_code == 400 and body["error"] == "invalid_grant"
 

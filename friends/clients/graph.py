@@ -1,0 +1,82 @@
+"""Facebook Graph ``GET /me/friends``: the person's friends who also use this app.
+
+https://developers.facebook.com/docs/graph-api/reference/user/friends
+Only friends who use the app and granted it ``user_friends`` are listed; ``summary.total_count``
+is the person's total number of friends, so the page can say "3 of your 412 friends are here".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.views.decorators.debug import sensitive_variables
+
+from accounts.clients.errors import ProviderUnavailable
+from accounts.clients.facebook import GraphClient
+from friends.clients.backoff import BackoffMixin
+
+# Graph's friends edge answers at most 5,000 per page.
+MAX_PAGE_SIZE = 5000
+
+
+@dataclass(frozen=True)
+class GraphFriend:
+    uid: str  # app-scoped user id: the same uid a Facebook login here is keyed on
+    name: str
+    picture_url: str
+
+
+@dataclass(frozen=True)
+class FriendsPage:
+    friends: list[GraphFriend]
+    total_count: int
+
+
+def _friend(node: Any) -> GraphFriend:
+    if not isinstance(node, dict) or not node.get("id"):
+        raise ProviderUnavailable("graph friends: a friend without an id", provider="facebook")
+    picture = node.get("picture")
+    data = picture.get("data") if isinstance(picture, dict) else None
+    url = data.get("url") if isinstance(data, dict) else None
+    return GraphFriend(uid=str(node["id"]), name=str(node.get("name") or ""), picture_url=str(url or ""))
+
+
+class GraphFriendsClient(BackoffMixin, GraphClient):
+    """Pages through ``/me/friends`` by ``after`` cursor, backing off when throttled."""
+
+    @sensitive_variables("access_token")
+    def iter_pages(self, access_token: str, *, page_size: int = 500) -> Iterator[FriendsPage]:
+        """Every page of friends, in order. Raises the ``ProviderError`` family.
+
+        Paging follows ``paging.cursors.after`` on our configured Graph host and stops when
+        ``paging.next`` is absent. It never requests ``paging.next`` itself: that URL comes
+        from the answer and could name any host (and, on real Graph, carries the token).
+        https://developers.facebook.com/docs/graph-api/results
+        """
+        params: dict[str, Any] = {"fields": "id,name,picture", "limit": max(1, min(page_size, MAX_PAGE_SIZE))}
+        after: str | None = None
+        while True:
+            query = {**params, **({"after": after} if after else {})}
+            body = self._with_backoff(
+                lambda query=query: self._graph(
+                    "GET", "me/friends", access_token=access_token, role="friends", params=query
+                )
+            )
+            if not isinstance(body, dict) or not isinstance(body.get("data"), list):
+                raise ProviderUnavailable("graph friends: answer without data", provider="facebook")
+            summary = body.get("summary") if isinstance(body.get("summary"), dict) else {}
+            total = summary.get("total_count")
+            friends = [_friend(node) for node in body["data"]]
+            yield FriendsPage(friends=friends, total_count=total if isinstance(total, int) else len(friends))
+
+            paging = body.get("paging") if isinstance(body.get("paging"), dict) else {}
+            cursors = paging.get("cursors") if isinstance(paging.get("cursors"), dict) else {}
+            next_after = cursors.get("after")
+            if not paging.get("next") or not friends:
+                return
+            if not isinstance(next_after, str) or not next_after or next_after == after:
+                # A "next" without a fresh cursor would page forever.
+                raise ProviderUnavailable("graph friends: paging did not advance", provider="facebook")
+            after = next_after

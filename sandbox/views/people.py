@@ -1,0 +1,137 @@
+"""Emulated Google People API: ``GET /v1/people/me/connections``.
+
+https://developers.google.com/people/api/rest/v1/people.connections/list
+Served under ``<site>/sandbox/people``, the default ``GOOGLE_PEOPLE_API_URL`` in the sandbox.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.urls import reverse
+from django.utils.html import escape
+from django.views.decorators.cache import cache_control
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET
+
+from sandbox import faults, services, social, wire
+from sandbox.models import SandboxContact
+from sandbox.views.google import _bearer_token
+
+# Person fields the real API accepts in ``personFields``; the sandbox fills the first three.
+# https://developers.google.com/people/api/rest/v1/people/get#query-parameters
+PERSON_FIELDS = frozenset(
+    {
+        "addresses", "ageRanges", "biographies", "birthdays", "calendarUrls", "clientData",
+        "coverPhotos", "emailAddresses", "events", "externalIds", "genders", "imClients",
+        "interests", "locales", "locations", "memberships", "metadata", "miscKeywords", "names",
+        "nicknames", "occupations", "organizations", "phoneNumbers", "photos", "relations",
+        "sipAddresses", "skills", "urls", "userDefined",
+    }
+)  # fmt: skip
+
+
+def _page_size(raw: str | None) -> int | None:
+    if raw is None or raw == "":
+        return social.CONNECTIONS_DEFAULT_PAGE_SIZE
+    try:
+        size = int(raw)
+    except ValueError:
+        return None
+    return size if 1 <= size <= social.CONNECTIONS_MAX_PAGE_SIZE else None
+
+
+def _person(contact: SandboxContact, fields: set[str], avatar: str) -> dict[str, object]:
+    if contact.deleted_at is not None:
+        # An incremental sync reports deletions as bare tombstones.
+        return {"resourceName": contact.resource_name, "etag": contact.etag, "metadata": {"deleted": True}}
+    source = {"type": "CONTACT", "id": contact.resource_name.removeprefix("people/")}
+    meta = {"primary": True, "source": source}
+    person: dict[str, object] = {"resourceName": contact.resource_name, "etag": contact.etag}
+    if "names" in fields and contact.display_name:
+        name = {"metadata": meta, "displayName": contact.display_name, "givenName": contact.given_name}
+        if contact.family_name:
+            name["familyName"] = contact.family_name
+        person["names"] = [name]
+    if "emailAddresses" in fields and contact.email:
+        person["emailAddresses"] = [{"metadata": meta, "value": contact.email}]
+    if "photos" in fields:
+        if contact.photo_url:
+            person["photos"] = [{"metadata": meta, "url": contact.photo_url}]
+        else:
+            # Google always answers a photo; without one it is a generated initials picture.
+            person["photos"] = [{"metadata": meta, "url": avatar.format(contact.initials), "default": True}]
+    return person
+
+
+@csrf_exempt
+@require_GET
+def connections(request: HttpRequest) -> HttpResponse:
+    """``people/me/connections``: page and sync tokens, tombstones on incremental syncs."""
+    canned = faults.answer("google", "connections", faults.take("google", "connections"))
+    if canned is not None:
+        return canned
+    access = _bearer_token(request)
+    if access is None:
+        return wire.google_unauthenticated()
+    if not services.CONTACTS_SCOPES & set(access.scope_list):
+        return wire.google_scope_insufficient()
+
+    raw_fields = request.GET.get("personFields", "")
+    if not raw_fields:
+        return wire.google_invalid_argument(
+            "personFields mask is required. Please specify one or more valid paths. Valid paths are "
+            "documented at https://developers.google.com/people/api/rest/v1/people.connections/list."
+        )
+    fields = {f.strip() for f in raw_fields.split(",") if f.strip()}
+    if unknown := sorted(fields - PERSON_FIELDS):
+        return wire.google_invalid_argument(f'Invalid personFields mask path: "{unknown[0]}".')
+    page_size = _page_size(request.GET.get("pageSize"))
+    if page_size is None:
+        return wire.google_invalid_argument("Page size must be between 1 and 1000.")
+
+    try:
+        page = social.connections_slice(
+            owner=access.person,
+            page_size=page_size,
+            page_token=request.GET.get("pageToken") or None,
+            sync_token=request.GET.get("syncToken") or None,
+            request_sync_token=request.GET.get("requestSyncToken", "").lower() == "true",
+        )
+    except social.SyncTokenExpired:
+        return wire.google_expired_sync_token()
+    except social.BadToken as error:
+        return wire.google_invalid_argument(f"The {error.args[0]} token is invalid.")
+
+    avatar = request.build_absolute_uri(reverse("sandbox:contact-photo", args=["XX"])).replace("XX", "{}")
+    body: dict[str, object] = {}
+    if page.contacts:
+        # Google leaves empty lists out of its JSON altogether.
+        body["connections"] = [_person(c, fields, avatar) for c in page.contacts]
+    if page.next_page_token:
+        body["nextPageToken"] = page.next_page_token
+    if page.next_sync_token:
+        body["nextSyncToken"] = page.next_sync_token
+    body["totalPeople"] = body["totalItems"] = page.total_items
+    return JsonResponse(body)
+
+
+# Google's default contact photos are a letter on a coloured disc.
+_PHOTO_COLOURS = ("#5c6bc0", "#26a69a", "#ef5350", "#ab47bc", "#8d6e63", "#42a5f5", "#ffa726", "#78909c")
+
+
+@require_GET
+@cache_control(max_age=86400, public=True)
+def contact_photo(request: HttpRequest, initials: str) -> HttpResponse:
+    """The default photo of a contact without one: up to two letters on a disc (SVG)."""
+    if not 1 <= len(initials) <= 2:
+        raise Http404
+    colour = _PHOTO_COLOURS[zlib.crc32(initials.encode()) % len(_PHOTO_COLOURS)]
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="50" height="50" viewBox="0 0 50 50">'
+        f'<rect width="50" height="50" rx="25" fill="{colour}"/>'
+        '<text x="25" y="31" font-family="system-ui,Arial,sans-serif" font-size="18" font-weight="600" '
+        f'fill="#fff" text-anchor="middle">{escape(initials)}</text></svg>'
+    )
+    return HttpResponse(svg, content_type="image/svg+xml")

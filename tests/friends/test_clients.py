@@ -1,0 +1,464 @@
+"""The friends API clients' edge cases against a faked provider (``responses``).
+
+Real flows against the sandbox are exercised by the sync tests; here each provider
+misbehaviour is one row of data.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from io import StringIO
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import responses
+from django.conf import settings
+from django.core.management import call_command
+
+from accounts.clients.errors import (
+    ProviderAuthError,
+    ProviderPermissionError,
+    ProviderRateLimited,
+    ProviderUnavailable,
+)
+from friends.clients.graph import FriendsPage, GraphFriend, GraphFriendsClient
+from friends.clients.people import Contact, ExpiredSyncToken, PeopleClient
+from sandbox import services
+from sandbox.models import SandboxPerson, TokenKind
+
+GRAPH = "https://graph.test"
+PEOPLE = "https://people.test"
+FRIENDS_URL = f"{GRAPH}/v24.0/me/friends"
+CONNECTIONS_URL = f"{PEOPLE}/v1/people/me/connections"
+FB_TOKEN = "sbx-fb-at-secret-token-value"
+G_TOKEN = "sbx-g-at-secret-token-value"
+
+
+@pytest.fixture(autouse=True)
+def hosts(settings):
+    settings.FACEBOOK_GRAPH_URL = GRAPH
+    settings.FACEBOOK_GRAPH_VERSION = "v24.0"
+    settings.FACEBOOK_APP_SECRET = "app-secret"
+    settings.GOOGLE_PEOPLE_API_URL = PEOPLE
+
+
+@pytest.fixture
+def provider():
+    """The faked provider; any URL not registered raises (and the client maps that to unavailable)."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock
+    # No token ever travels in a URL (URLs end up in logs, proxies and Referer headers).
+    for call in mock.calls:
+        assert FB_TOKEN not in call.request.url and G_TOKEN not in call.request.url
+
+
+class RecordingGraph(GraphFriendsClient):
+    """Records backoff sleeps instead of sleeping."""
+
+    def __init__(self) -> None:
+        super().__init__(timeout=2)
+        self.sleeps: list[float] = []
+
+    def _sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+
+
+class RecordingPeople(PeopleClient):
+    def __init__(self) -> None:
+        super().__init__(timeout=2)
+        self.sleeps: list[float] = []
+
+    def _sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+
+
+def params_of(call) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlsplit(call.request.url).query).items()}
+
+
+Answer = tuple[int, dict[str, str], dict]
+
+
+def serve(provider, url: str, answers: list[Answer] | Callable[[dict[str, str]], Answer]) -> None:
+    """Answer calls of ``url`` in turn from ``answers``, or by asking it with the query."""
+    queue = list(answers) if isinstance(answers, list) else None
+
+    def reply(request):
+        query = {k: v[0] for k, v in parse_qs(urlsplit(request.url).query).items()}
+        status, headers, body = queue.pop(0) if queue is not None else answers(query)
+        return status, headers, json.dumps(body)
+
+    provider.add_callback(responses.GET, url, callback=reply)
+
+
+# --- Graph /me/friends ---------------------------------------------------------------------
+
+
+def friend(n: int) -> dict:
+    return {
+        "id": f"10{n:05d}",
+        "name": f"Friend {n}",
+        "picture": {"data": {"url": f"https://pics.test/{n}.jpg"}},
+    }
+
+
+def graph_pages(count: int, per_page: int, *, total: int, next_host: str = FRIENDS_URL):
+    """A callback serving ``count`` pages by ``after`` cursor, ``next`` on all but the last."""
+
+    def answer(query: dict[str, str]) -> Answer:
+        index = int(query.get("after", "c0")[1:])
+        data = [friend(index * per_page + i) for i in range(per_page)]
+        paging: dict = {"cursors": {"before": f"b{index}", "after": f"c{index + 1}"}}
+        if index + 1 < count:
+            paging["next"] = f"{next_host}?limit={per_page}&after=c{index + 1}&access_token=leaked"
+        return 200, {}, {"data": data, "paging": paging, "summary": {"total_count": total}}
+
+    return answer
+
+
+def graph_error(code: int, status: int = 400, headers: dict | None = None) -> Answer:
+    return status, headers or {}, {"error": {"message": f"(#{code})", "type": "OAuthException", "code": code}}
+
+
+def test_graph_follows_after_cursors_across_pages(provider):
+    serve(provider, FRIENDS_URL, graph_pages(3, 2, total=412))
+
+    pages = list(RecordingGraph().iter_pages(FB_TOKEN, page_size=2))
+
+    assert [len(page.friends) for page in pages] == [2, 2, 2]
+    assert pages[0] == FriendsPage(
+        friends=[
+            GraphFriend(uid="1000000", name="Friend 0", picture_url="https://pics.test/0.jpg"),
+            GraphFriend(uid="1000001", name="Friend 1", picture_url="https://pics.test/1.jpg"),
+        ],
+        total_count=412,
+    )
+    assert [params_of(call).get("after") for call in provider.calls] == [None, "c1", "c2"]
+    for call in provider.calls:
+        assert call.request.headers["Authorization"] == f"Bearer {FB_TOKEN}"
+        assert len(params_of(call)["appsecret_proof"]) == 64
+        assert params_of(call)["limit"] == "2"
+
+
+def test_graph_never_requests_a_next_url_on_another_host(provider):
+    serve(
+        provider, FRIENDS_URL, graph_pages(3, 1, total=3, next_host="https://evil.example/v24.0/me/friends")
+    )
+
+    pages = list(RecordingGraph().iter_pages(FB_TOKEN, page_size=1))
+
+    assert len(pages) == 3
+    assert {urlsplit(call.request.url).netloc for call in provider.calls} == {"graph.test"}
+
+
+def test_graph_stops_without_next_even_if_a_cursor_is_there(provider):
+    page = {
+        "data": [friend(1)],
+        "paging": {"cursors": {"before": "b", "after": "c1"}},
+        "summary": {"total_count": 9},
+    }
+    serve(provider, FRIENDS_URL, [(200, {}, page)])
+
+    pages = list(RecordingGraph().iter_pages(FB_TOKEN))
+
+    assert len(pages) == 1 and len(provider.calls) == 1
+
+
+def test_graph_empty_answer_is_one_empty_page(provider):
+    serve(provider, FRIENDS_URL, [(200, {}, {"data": [], "summary": {"total_count": 412}})])
+
+    assert list(RecordingGraph().iter_pages(FB_TOKEN)) == [FriendsPage(friends=[], total_count=412)]
+
+
+def test_graph_page_size_is_capped_at_5000(provider):
+    serve(provider, FRIENDS_URL, [(200, {}, {"data": [], "summary": {"total_count": 0}})])
+
+    list(RecordingGraph().iter_pages(FB_TOKEN, page_size=100_000))
+
+    assert params_of(provider.calls[0])["limit"] == "5000"
+
+
+def test_graph_cursor_that_does_not_advance_is_an_error(provider):
+    stuck = {"data": [friend(1)], "paging": {"cursors": {"after": "c1"}, "next": FRIENDS_URL}}
+    serve(provider, FRIENDS_URL, [(200, {}, stuck), (200, {}, stuck)])
+
+    with pytest.raises(ProviderUnavailable):
+        list(RecordingGraph().iter_pages(FB_TOKEN))
+    assert len(provider.calls) == 2
+
+
+@pytest.mark.parametrize(
+    ("answer", "error"),
+    [
+        (graph_error(190), ProviderAuthError),
+        (graph_error(200, status=403), ProviderPermissionError),
+        (graph_error(10), ProviderPermissionError),
+        (graph_error(2, status=500), ProviderUnavailable),
+        ((200, {}, {"no": "data"}), ProviderUnavailable),
+    ],
+)
+def test_graph_errors_are_typed_and_not_retried(provider, answer, error):
+    serve(provider, FRIENDS_URL, [answer])
+    client = RecordingGraph()
+
+    with pytest.raises(error):
+        list(client.iter_pages(FB_TOKEN))
+    assert len(provider.calls) == 1 and client.sleeps == []
+
+
+@pytest.mark.parametrize("code", [4, 17, 32, 613])
+def test_graph_throttling_is_retried_four_times_with_bounded_sleeps_then_raised(provider, code):
+    serve(provider, FRIENDS_URL, [graph_error(code)] * 5)
+    client = RecordingGraph()
+
+    with pytest.raises(ProviderRateLimited):
+        list(client.iter_pages(FB_TOKEN))
+    assert len(provider.calls) == 5
+    assert client.sleeps == [2, 4, 8, 16]
+
+
+def test_graph_throttling_then_success_retries_the_same_page(provider):
+    answers = graph_pages(2, 1, total=2)
+    throttled = iter([True])
+
+    def reply(query):
+        if query.get("after") == "c1" and next(throttled, False):
+            return graph_error(4)
+        return answers(query)
+
+    serve(provider, FRIENDS_URL, reply)
+    client = RecordingGraph()
+
+    pages = list(client.iter_pages(FB_TOKEN, page_size=1))
+
+    assert len(pages) == 2
+    assert [params_of(call).get("after") for call in provider.calls] == [None, "c1", "c1"]
+    assert client.sleeps == [2]
+
+
+# --- People connections --------------------------------------------------------------------
+
+
+def person(n: int, *, email: str | None = None) -> dict:
+    meta = {"primary": True, "source": {"type": "CONTACT", "id": f"c{n}"}}
+    body = {
+        "resourceName": f"people/c{n}",
+        "etag": f"%e{n}",
+        "names": [
+            {"metadata": meta, "displayName": f"Contact {n}", "givenName": "Contact", "familyName": str(n)}
+        ],
+        "photos": [{"metadata": meta, "url": f"https://photos.test/{n}", "default": True}],
+    }
+    if email:
+        body["emailAddresses"] = [{"metadata": meta, "value": email}, {"value": email.lower()}]
+    return body
+
+
+def people_pages(count: int, per_page: int, *, sync: bool = True):
+    def answer(query: dict[str, str]) -> Answer:
+        index = int(query.get("pageToken", "p0")[1:])
+        body: dict = {
+            "connections": [
+                person(index * per_page + i, email=f"C{index}.{i}@Example.COM") for i in range(per_page)
+            ],
+            "totalItems": count * per_page,
+        }
+        if index + 1 < count:
+            body["nextPageToken"] = f"p{index + 1}"
+        elif sync:
+            body["nextSyncToken"] = "sync-2"
+        return 200, {}, body
+
+    return answer
+
+
+def google_error(status: int, name: str, reason: str | None = None, headers: dict | None = None) -> Answer:
+    error: dict = {"code": status, "message": name.lower(), "status": name}
+    if reason:
+        error["details"] = [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": reason}]
+    return status, headers or {}, {"error": error}
+
+
+EXPIRED = (
+    400,
+    {},
+    {
+        "error": {
+            "code": 400,
+            "message": "Sync token is expired. Clear local cache and retry call without the sync token.",
+            "status": "FAILED_PRECONDITION",
+            "details": [
+                {"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "EXPIRED_SYNC_TOKEN"}
+            ],
+        }
+    },
+)
+
+
+def test_people_full_sync_pages_and_asks_for_a_sync_token(provider):
+    serve(provider, CONNECTIONS_URL, people_pages(3, 2))
+
+    pages = list(RecordingPeople().iter_pages(G_TOKEN, page_size=2))
+
+    assert [len(page.contacts) for page in pages] == [2, 2, 2]
+    assert [page.next_sync_token for page in pages] == [None, None, "sync-2"]
+    assert pages[0].total_items == 6
+    assert pages[0].contacts[0] == Contact(
+        resource_name="people/c0",
+        etag="%e0",
+        name="Contact 0",
+        emails=("c0.0@example.com",),  # lowercased, duplicates folded
+        photo_url="https://photos.test/0",
+        deleted=False,
+    )
+    sent = [params_of(call) for call in provider.calls]
+    assert [p.get("pageToken") for p in sent] == [None, "p1", "p2"]
+    for p in sent:
+        assert p["personFields"] == "names,emailAddresses,photos"
+        assert p["pageSize"] == "2"
+        assert p["requestSyncToken"] == "true" and "syncToken" not in p
+    assert all(call.request.headers["Authorization"] == f"Bearer {G_TOKEN}" for call in provider.calls)
+
+
+def test_people_default_page_size_is_1000(provider):
+    serve(provider, CONNECTIONS_URL, [(200, {}, {"totalItems": 0, "nextSyncToken": "s"})])
+
+    pages = list(RecordingPeople().iter_pages(G_TOKEN))
+
+    assert params_of(provider.calls[0])["pageSize"] == "1000"
+    assert pages[0].contacts == [] and pages[0].next_sync_token == "s"
+
+
+def test_people_incremental_sync_sends_the_token_and_parses_deletions(provider):
+    tombstone = {"resourceName": "people/c7", "etag": "%gone", "metadata": {"deleted": True}}
+    body = {"connections": [person(3, email="New@Example.com"), tombstone], "nextSyncToken": "sync-3"}
+    serve(provider, CONNECTIONS_URL, [(200, {}, body)])
+
+    (page,) = list(RecordingPeople().iter_pages(G_TOKEN, sync_token="sync-2"))
+
+    assert page.contacts[1] == Contact(
+        resource_name="people/c7", etag="%gone", name="", emails=(), photo_url="", deleted=True
+    )
+    assert page.contacts[0].emails == ("new@example.com",) and not page.contacts[0].deleted
+    assert page.next_sync_token == "sync-3" and page.total_items is None
+    sent = params_of(provider.calls[0])
+    assert sent["syncToken"] == "sync-2" and "requestSyncToken" not in sent
+
+
+def test_people_expired_sync_token(provider):
+    serve(provider, CONNECTIONS_URL, [EXPIRED])
+    client = RecordingPeople()
+
+    with pytest.raises(ExpiredSyncToken) as raised:
+        list(client.iter_pages(G_TOKEN, sync_token="old"))
+    assert raised.value.code == "expired_sync_token"
+    assert len(provider.calls) == 1 and client.sleeps == []
+
+
+@pytest.mark.parametrize(
+    ("answer", "error"),
+    [
+        (google_error(401, "UNAUTHENTICATED"), ProviderAuthError),
+        (google_error(403, "PERMISSION_DENIED", "ACCESS_TOKEN_SCOPE_INSUFFICIENT"), ProviderPermissionError),
+        (google_error(400, "INVALID_ARGUMENT"), ProviderUnavailable),
+        (google_error(500, "INTERNAL"), ProviderUnavailable),
+    ],
+)
+def test_people_errors_are_typed_and_not_retried(provider, answer, error):
+    serve(provider, CONNECTIONS_URL, [answer])
+    client = RecordingPeople()
+
+    with pytest.raises(error):
+        list(client.iter_pages(G_TOKEN))
+    assert len(provider.calls) == 1 and client.sleeps == []
+
+
+@pytest.mark.parametrize(
+    ("headers", "sleeps"),
+    [
+        ({}, [2, 4, 8, 16]),  # no Retry-After: exponential
+        ({"Retry-After": "3"}, [3, 3, 3, 3]),  # the provider's word
+        ({"Retry-After": "120"}, [30, 30, 30, 30]),  # but never longer than the bound
+    ],
+)
+def test_people_429_is_retried_four_times_with_bounded_sleeps_then_raised(provider, headers, sleeps):
+    serve(provider, CONNECTIONS_URL, [google_error(429, "RESOURCE_EXHAUSTED", headers=headers)] * 5)
+    client = RecordingPeople()
+
+    with pytest.raises(ProviderRateLimited):
+        list(client.iter_pages(G_TOKEN))
+    assert len(provider.calls) == 5
+    assert client.sleeps == sleeps
+
+
+def test_people_429_then_success_retries_the_same_page(provider):
+    pages = people_pages(2, 1)
+    throttled = iter([True])
+
+    def reply(query):
+        if query.get("pageToken") == "p1" and next(throttled, False):
+            return google_error(429, "RESOURCE_EXHAUSTED", headers={"Retry-After": "1"})
+        return pages(query)
+
+    serve(provider, CONNECTIONS_URL, reply)
+    client = RecordingPeople()
+
+    got = list(client.iter_pages(G_TOKEN, page_size=1))
+
+    assert [page.next_sync_token for page in got] == [None, "sync-2"]
+    assert [params_of(call).get("pageToken") for call in provider.calls] == [None, "p1", "p1"]
+    assert client.sleeps == [1]
+
+
+def test_people_malformed_json_is_unavailable(provider):
+    provider.add(responses.GET, CONNECTIONS_URL, body='{"connections": [', content_type="application/json")
+
+    with pytest.raises(ProviderUnavailable):
+        list(RecordingPeople().iter_pages(G_TOKEN))
+
+
+# --- Against the sandbox over real HTTP ---------------------------------------------------
+
+
+@pytest.fixture
+def sandbox_hosts(settings, live_server):
+    """Both clients pointed at the sandbox served by the live test server."""
+    settings.FACEBOOK_GRAPH_URL = f"{live_server.url}/sandbox/graph"
+    settings.FACEBOOK_APP_SECRET = "sandbox-facebook-secret"
+    settings.GOOGLE_PEOPLE_API_URL = f"{live_server.url}/sandbox/people"
+    return live_server
+
+
+def _sandbox_token(provider: str, person, scopes: str) -> str:
+    client_id = settings.FACEBOOK_APP_ID if provider == "facebook" else settings.GOOGLE_CLIENT_ID
+    return services.token_issue(
+        provider=provider,
+        kind=TokenKind.ACCESS,
+        person=person,
+        client_id=client_id,
+        scopes=scopes.split(),
+        lifetime=600,
+    ).value
+
+
+@pytest.mark.django_db(transaction=True)
+def test_both_clients_against_the_sandbox(sandbox_hosts):
+    call_command("seed_sandbox", people=30, friends_per_person=25, contacts_per_person=30, stdout=StringIO())
+    ada = SandboxPerson.objects.get(email="ada@sandbox.example")
+
+    fb = _sandbox_token("facebook", ada, "public_profile user_friends")
+    friend_pages = list(GraphFriendsClient().iter_pages(fb, page_size=10))
+    assert [len(page.friends) for page in friend_pages] == [10, 10, 5]
+    assert friend_pages[0].total_count == 32  # 25 generated + the 7 named, who never signed in here
+
+    google = _sandbox_token("google", ada, "openid https://www.googleapis.com/auth/contacts.readonly")
+    full = list(PeopleClient().iter_pages(google, page_size=7))
+    assert sum(len(page.contacts) for page in full) == 30
+    sync_token = full[-1].next_sync_token
+    assert sync_token and all(page.next_sync_token is None for page in full[:-1])
+
+    gone = ada.contacts.order_by("id").first()
+    services.contact_delete(contact=gone)
+    (changes,) = list(PeopleClient().iter_pages(google, sync_token=sync_token))
+    assert [(c.resource_name, c.deleted) for c in changes.contacts] == [(gone.resource_name, True)]
