@@ -60,6 +60,8 @@ class ProviderGrantAdmin(admin.ModelAdmin):
         for grant in queryset:
             result = tokens.grant_refresh(grant=grant, force=True)
             counts[result] = counts.get(result, 0) + 1
+            # The grant's history shows who refreshed it and the outcome (never a token).
+            self.log_change(request, grant, f"Refresh now: {result.replace('_', ' ')}.")
         summary = ", ".join(f"{count} {result.replace('_', ' ')}" for result, count in sorted(counts.items()))
         self.message_user(request, f"Refresh: {summary}.", messages.INFO)
 
@@ -67,6 +69,7 @@ class ProviderGrantAdmin(admin.ModelAdmin):
     def revoke_and_unlink(self, request: HttpRequest, queryset: QuerySet[ProviderGrant]) -> None:
         unlinked = 0
         for grant in queryset.select_related("social__user"):
+            self.log_deletions(request, [grant])  # logged first: the row is gone afterwards
             services.grant_revoke_and_unlink(grant=grant)
             unlinked += 1
         self.message_user(request, f"Revoked and unlinked {unlinked} account(s).", messages.SUCCESS)

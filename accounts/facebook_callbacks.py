@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -36,7 +37,8 @@ def deauthorize(request: HttpRequest) -> HttpResponse:
     payload = _verified(request)
     if payload is None:
         return JsonResponse({"error": "invalid signed_request"}, status=400)
-    services.facebook_deauthorize(uid=payload["user_id"])
+    issued_at = datetime.fromtimestamp(payload["issued_at"], tz=UTC)
+    services.facebook_deauthorize(uid=payload["user_id"], issued_at=issued_at)
     return JsonResponse({"success": True})
 
 
@@ -46,7 +48,11 @@ def data_deletion(request: HttpRequest) -> HttpResponse:
     payload = _verified(request)
     if payload is None:
         return JsonResponse({"error": "invalid signed_request"}, status=400)
-    request_hash = hashlib.sha256(request.POST["signed_request"].encode()).hexdigest()
+    # Keyed on the payload part, which the signature covers byte for byte. The signature
+    # part is not canonical (base64 decoding ignores stray characters and spare low bits),
+    # so hashing the whole string would let a doctored copy pass as a new request.
+    payload_part = request.POST["signed_request"].split(".", 1)[1]
+    request_hash = hashlib.sha256(payload_part.encode()).hexdigest()
     record = services.facebook_data_delete(uid=payload["user_id"], request_hash=request_hash)
     status_url = request.build_absolute_uri(reverse("data_deletion_status", args=[record.confirmation_code]))
     return JsonResponse({"url": status_url, "confirmation_code": record.confirmation_code})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import SESSION_KEY
@@ -162,9 +162,18 @@ def grant_revoke_and_unlink(*, grant: ProviderGrant) -> None:
         ProviderGrant.objects.filter(pk=grant.pk).delete()
 
 
-def facebook_deauthorize(*, uid: str) -> bool:
-    """The person removed the app on Facebook: forget the tokens, mark the link revoked."""
-    updated = ProviderGrant.objects.filter(provider="facebook", uid=uid).update(
+def facebook_deauthorize(*, uid: str, issued_at: datetime | None = None) -> bool:
+    """The person removed the app on Facebook: forget the tokens, mark the link revoked.
+
+    ``issued_at`` is when Facebook signed the callback. A grant stored after it (the person
+    came back and signed in again) is newer than the removal and is left alone, so a
+    replayed callback cannot cut off a fresh grant. One second of slack: ``issued_at``
+    has whole seconds only.
+    """
+    grants = ProviderGrant.objects.filter(provider="facebook", uid=uid)
+    if issued_at is not None:
+        grants = grants.filter(updated_at__lt=issued_at + timedelta(seconds=1))
+    updated = grants.update(
         access_token_ciphertext="",
         refresh_token_ciphertext="",
         expires_at=None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import factory
+from django.contrib.auth.hashers import make_password
 from social_django.models import UserSocialAuth
 
 from accounts.models import ProviderGrant, User
@@ -16,6 +17,8 @@ class UserFactory(factory.django.DjangoModelFactory):
     first_name = "Test"
     last_name = factory.Sequence(lambda n: f"Person {n}")
     email = factory.Sequence(lambda n: f"person{n}@example.com")
+    # Like people created by sign-in: no password, so a provider link is their only way in.
+    password = factory.LazyFunction(lambda: make_password(None))
 
 
 class LinkFactory(factory.django.DjangoModelFactory):
