@@ -52,7 +52,7 @@ class ProviderGrantAdmin(admin.ModelAdmin):
 
     @admin.display(description="user")
     def user_link(self, grant: ProviderGrant) -> str:
-        return str(grant.social.user) if grant.social_id else "—"
+        return str(grant.social.user) if grant.social is not None else "—"
 
     @admin.action(description="Refresh now", permissions=["change"])
     def refresh_now(self, request: HttpRequest, queryset: QuerySet[ProviderGrant]) -> None:
@@ -69,7 +69,8 @@ class ProviderGrantAdmin(admin.ModelAdmin):
     def revoke_and_unlink(self, request: HttpRequest, queryset: QuerySet[ProviderGrant]) -> None:
         unlinked = 0
         for grant in queryset.select_related("social__user"):
-            self.log_deletions(request, [grant])  # logged first: the row is gone afterwards
+            # Logged first: the row is gone afterwards.
+            self.log_deletions(request, ProviderGrant.objects.filter(pk=grant.pk))
             services.grant_revoke_and_unlink(grant=grant)
             unlinked += 1
         self.message_user(request, f"Revoked and unlinked {unlinked} account(s).", messages.SUCCESS)

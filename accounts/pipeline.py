@@ -11,6 +11,7 @@ from typing import Any
 from django.views.decorators.debug import sensitive_variables
 
 from accounts import services
+from friends import tasks as friends_tasks
 
 
 def keep_verified_email_only(details: dict[str, Any], *args: Any, **kwargs: Any) -> dict[str, Any]:
@@ -59,3 +60,9 @@ def store_tokens(backend: Any, social: Any, response: dict[str, Any], *args: Any
         scopes=granted,
         denied_scopes=denied,
     )
+
+
+def queue_friends_sync(social: Any, *args: Any, **kwargs: Any) -> None:
+    """Once the login has committed, fetch this link's friends or contacts in the background."""
+    if social is not None:
+        friends_tasks.queue_sync_on_commit(social.pk)

@@ -19,7 +19,8 @@ import enum
 import logging
 import secrets
 import time
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from django.db.models import Q
 from django.utils import timezone
@@ -46,7 +47,7 @@ class RefreshResult(enum.StrEnum):
     FAILED = "failed"
 
 
-def needs_refresh(grant: ProviderGrant, *, now=None) -> bool:  # type: ignore[no-untyped-def]
+def needs_refresh(grant: ProviderGrant, *, now: datetime | None = None) -> bool:
     if grant.expires_at is None:
         return False
     return grant.expires_at - (now or timezone.now()) <= REFRESH_AHEAD.get(grant.provider, timedelta(0))
@@ -66,7 +67,8 @@ def access_token_for(grant: ProviderGrant) -> str:
         grant.refresh_from_db()
         if result == RefreshResult.NEEDS_RECONNECT:
             raise NoUsableToken(f"{grant.provider} grant is gone: {grant.last_error}")
-        if result == RefreshResult.FAILED and grant.expires_in() is not None and grant.expires_in() <= 0:
+        remaining = grant.expires_in()
+        if result == RefreshResult.FAILED and remaining is not None and remaining <= 0:
             raise ProviderError(grant.last_error or "refresh failed", provider=grant.provider)
     return grant.get_access_token()
 
@@ -136,7 +138,8 @@ def _refresh_holding_lease(grant: ProviderGrant, lease: str) -> RefreshResult:
         if grant.provider == "google":
             answer = GoogleOAuthClient().refresh(grant.get_refresh_token())
         elif grant.provider == "facebook":
-            if grant.expires_in() is not None and grant.expires_in() <= 0:
+            remaining = grant.expires_in()
+            if remaining is not None and remaining <= 0:
                 raise ProviderAuthError(
                     "expired; Facebook cannot exchange an expired token", provider="facebook"
                 )
@@ -174,7 +177,7 @@ def _refresh_holding_lease(grant: ProviderGrant, lease: str) -> RefreshResult:
     return RefreshResult.REFRESHED if written else RefreshResult.STILL_VALID
 
 
-def expiring_grant_ids(*, within: timedelta | None = None, now=None) -> list[int]:  # type: ignore[no-untyped-def]
+def expiring_grant_ids(*, within: timedelta | None = None, now: datetime | None = None) -> list[int]:
     """Ids of active grants due for refresh, soonest first (served by the expires_at index).
 
     ``within`` widens every provider's window; by default each provider's own lead time applies.
@@ -191,7 +194,13 @@ def expiring_grant_ids(*, within: timedelta | None = None, now=None) -> list[int
     )
 
 
-def grants_refresh(*, grant_ids: list[int], force: bool = False, batch_size: int = 100, on_grant=None):  # type: ignore[no-untyped-def]
+def grants_refresh(
+    *,
+    grant_ids: list[int],
+    force: bool = False,
+    batch_size: int = 100,
+    on_grant: Callable[[RefreshResult], None] | None = None,
+) -> dict[RefreshResult, int]:
     """Refresh the given grants in batches; returns a count per ``RefreshResult``."""
     counts = {result: 0 for result in RefreshResult}
     for start in range(0, len(grant_ids), batch_size):

@@ -11,26 +11,33 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import services
+from accounts.models import User
 from accounts.selectors import PROVIDER_LABELS, linked_accounts_for
+
+
+class SignedInRequest(HttpRequest):
+    """A request behind @login_required: ``user`` is a real person."""
+
+    user: User
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     context = {}
-    if request.user.is_authenticated:
+    if isinstance(request.user, User):
         context["links"] = linked_accounts_for(request.user)
     return render(request, "accounts/home.html", context)
 
 
 @login_required
 @require_GET
-def account(request: HttpRequest) -> HttpResponse:
+def account(request: SignedInRequest) -> HttpResponse:
     return render(request, "accounts/account.html", {"links": linked_accounts_for(request.user)})
 
 
 @login_required
 @require_POST
-def disconnect(request: HttpRequest, provider: str) -> HttpResponse:
+def disconnect(request: SignedInRequest, provider: str) -> HttpResponse:
     label = PROVIDER_LABELS.get(provider)
     if label is None:
         return redirect("account")
@@ -49,7 +56,7 @@ def disconnect(request: HttpRequest, provider: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def delete_account(request: HttpRequest) -> HttpResponse:
+def delete_account(request: SignedInRequest) -> HttpResponse:
     if request.POST.get("confirm") != "delete":
         messages.error(request, 'To delete your account, tick the box "Yes, delete everything".')
         return redirect("account")

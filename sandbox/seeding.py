@@ -18,7 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Model
+from django.db.models import Field, Model
 from django.utils import timezone
 
 from sandbox import services, social
@@ -35,6 +35,12 @@ _GIVEN = "Alex Sam Jordan Taylor Morgan Casey Riley Jamie Robin Avery Quinn Noor
 _FAMILY = "Nguyen Smith Garcia Okafor Kowalski Rossi Tanaka Dubois Silva Jensen Haddad Murphy Chen".split()
 
 
+def _column(model: type[Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    assert isinstance(field, Field) and field.column, f"{name} is not a concrete column"
+    return field.column
+
+
 def _insert(model: type[Model], columns: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> int:
     """Insert ``rows`` (values for the ``columns`` attnames) as fast as the database allows.
 
@@ -43,7 +49,7 @@ def _insert(model: type[Model], columns: Sequence[str], rows: Iterable[tuple[Any
     count = 0
     if connection.vendor == "postgresql":
         table = connection.ops.quote_name(model._meta.db_table)
-        names = ", ".join(connection.ops.quote_name(model._meta.get_field(c).column) for c in columns)
+        names = ", ".join(connection.ops.quote_name(_column(model, name)) for name in columns)
         with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)

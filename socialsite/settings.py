@@ -133,12 +133,12 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": BASE_DIR / "db.sqlite3",
+            "NAME": str(BASE_DIR / "db.sqlite3"),
             # IMMEDIATE: a transaction takes the write lock when it begins, so concurrent
             # callbacks queue instead of failing with "database is locked" mid-way.
             "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
             # A file, not memory: the live test server's threads need their own connections.
-            "TEST": {"NAME": BASE_DIR / ".test-db.sqlite3"},
+            "TEST": {"NAME": str(BASE_DIR / ".test-db.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

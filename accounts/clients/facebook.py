@@ -49,16 +49,24 @@ def classify_graph_error(response: requests.Response, body: Any) -> ProviderErro
     code = error.get("code")
     subcode = error.get("error_subcode")
     detail = f"code={code} subcode={subcode}"
-    kwargs = {"provider": "facebook", "status": response.status_code, "detail": detail}
+    status = response.status_code
     if code == TOKEN_INVALID_CODE:
-        return ProviderAuthError(f"graph: token invalid ({detail})", **kwargs)
+        return ProviderAuthError(
+            f"graph: token invalid ({detail})", provider="facebook", status=status, detail=detail
+        )
     if code in THROTTLING_CODES:
         return ProviderRateLimited(
-            f"graph: throttled ({detail})", retry_after=_retry_after(response), **kwargs
+            f"graph: throttled ({detail})",
+            retry_after=_retry_after(response),
+            provider="facebook",
+            status=status,
+            detail=detail,
         )
     if code == 10 or (isinstance(code, int) and 200 <= code <= 299):
-        return ProviderPermissionError(f"graph: permission missing ({detail})", **kwargs)
-    return ProviderUnavailable(f"graph: error ({detail})", **kwargs)
+        return ProviderPermissionError(
+            f"graph: permission missing ({detail})", provider="facebook", status=status, detail=detail
+        )
+    return ProviderUnavailable(f"graph: error ({detail})", provider="facebook", status=status, detail=detail)
 
 
 class GraphClient(ProviderClient):

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from typing import TextIO
+from typing import Protocol
+
+
+class Stream(Protocol):
+    def write(self, text: str, /) -> object: ...
+    def flush(self) -> object: ...
 
 
 class Progress:
-    def __init__(self, stream: TextIO, total: int, label: str, width: int = 30):
+    def __init__(self, stream: Stream, total: int, label: str, width: int = 30):
         self.stream, self.total, self.label, self.width = stream, total, label, width
         self.done = 0
-        self.enabled = hasattr(stream, "isatty") and stream.isatty() and total > 0
+        isatty = getattr(stream, "isatty", None)
+        self.enabled = bool(isatty and isatty()) and total > 0
 
     def step(self, count: int = 1) -> None:
         self.done += count

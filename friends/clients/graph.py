@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.views.decorators.debug import sensitive_variables
@@ -19,6 +20,11 @@ from friends.clients.backoff import BackoffMixin
 
 # Graph's friends edge answers at most 5,000 per page.
 MAX_PAGE_SIZE = 5000
+
+
+def _object(value: Any) -> dict[str, Any]:
+    """``value`` when the answer put a JSON object there, else an empty one."""
+    return value if isinstance(value, dict) else {}
 
 
 @dataclass(frozen=True)
@@ -60,19 +66,19 @@ class GraphFriendsClient(BackoffMixin, GraphClient):
         while True:
             query = {**params, **({"after": after} if after else {})}
             body = self._with_backoff(
-                lambda query=query: self._graph(
-                    "GET", "me/friends", access_token=access_token, role="friends", params=query
+                partial(
+                    self._graph, "GET", "me/friends", access_token=access_token, role="friends", params=query
                 )
             )
             if not isinstance(body, dict) or not isinstance(body.get("data"), list):
                 raise ProviderUnavailable("graph friends: answer without data", provider="facebook")
-            summary = body.get("summary") if isinstance(body.get("summary"), dict) else {}
+            summary = _object(body.get("summary"))
             total = summary.get("total_count")
             friends = [_friend(node) for node in body["data"]]
             yield FriendsPage(friends=friends, total_count=total if isinstance(total, int) else len(friends))
 
-            paging = body.get("paging") if isinstance(body.get("paging"), dict) else {}
-            cursors = paging.get("cursors") if isinstance(paging.get("cursors"), dict) else {}
+            paging = _object(body.get("paging"))
+            cursors = _object(paging.get("cursors"))
             next_after = cursors.get("after")
             if not paging.get("next") or not friends:
                 return

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import requests
@@ -74,7 +75,7 @@ def _first(entries: Any) -> dict[str, Any]:
 def _contact(person: Any) -> Contact:
     if not isinstance(person, dict) or not isinstance(person.get("resourceName"), str):
         raise ProviderUnavailable("people connections: a person without resourceName", provider="google")
-    metadata = person.get("metadata") if isinstance(person.get("metadata"), dict) else {}
+    metadata: dict[str, Any] = person["metadata"] if isinstance(person.get("metadata"), dict) else {}
     name = _first(person.get("names"))
     display = name.get("displayName") or " ".join(
         part for part in (name.get("givenName"), name.get("familyName")) if isinstance(part, str) and part
@@ -141,9 +142,7 @@ class PeopleClient(BackoffMixin, ProviderClient):
             # With pageToken, every other parameter must match the first call's.
             query = {**params, **({"pageToken": page_token} if page_token else {})}
             body = self._with_backoff(
-                lambda query=query: self._request(
-                    "GET", url, role="connections", params=query, headers=headers
-                )
+                partial(self._request, "GET", url, role="connections", params=query, headers=headers)
             )
             if not isinstance(body, dict):
                 raise ProviderUnavailable("people connections: answer is not an object", provider="google")

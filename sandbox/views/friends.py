@@ -82,7 +82,9 @@ def friends(request: HttpRequest, version: str) -> HttpResponse:
     body: dict[str, object] = {"data": data}
     if data:
         paging: dict[str, object] = {"cursors": {"before": page.before, "after": page.after}}
-        base = {"limit": limit, **({"fields": request.GET["fields"]} if "fields" in request.GET else {})}
+        base: dict[str, str | int] = {"limit": limit}
+        if "fields" in request.GET:
+            base["fields"] = request.GET["fields"]
         if page.has_previous:
             paging["previous"] = _page_url(request, **base, before=page.before or "")
         if page.has_next:

@@ -20,7 +20,10 @@ from django.views.decorators.http import require_POST
 from sandbox import callbacks, services
 from sandbox.models import Provider, SandboxPerson, SandboxToken
 
-_CLIENT_ID_SETTINGS = {Provider.FACEBOOK: "FACEBOOK_APP_ID", Provider.GOOGLE: "GOOGLE_CLIENT_ID"}
+_CLIENT_ID_SETTINGS: dict[str, str] = {
+    Provider.FACEBOOK: "FACEBOOK_APP_ID",
+    Provider.GOOGLE: "GOOGLE_CLIENT_ID",
+}
 
 
 def people_with_access() -> QuerySet[SandboxPerson]:
