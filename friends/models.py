@@ -1,0 +1,106 @@
+"""Friends and contacts, stored per linked provider account, and the state of their sync.
+
+Everything here hangs off a social-auth ``UserSocialAuth`` link with ``on_delete=CASCADE``:
+disconnecting a provider, deleting the account or honouring Facebook's data-deletion
+callback removes the friend data with the link, with nothing else to remember.
+
+Whether a friend "is on socialsite" is not stored: it is computed when the page is read
+(``friends.selectors``), so it stays right as people join and leave.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import models
+from django.utils import timezone
+
+# A sync that started longer ago than this is taken to have died (worker killed, deploy):
+# another may start, and the page stops saying "syncing".
+SYNC_STALE_AFTER = timedelta(minutes=15)
+
+
+class SyncStatus(models.TextChoices):
+    NEVER_SYNCED = "never_synced", "Never synced"
+    SYNCING = "syncing", "Syncing"
+    OK = "ok", "Up to date"
+    FAILED = "failed", "Failed"
+    NEEDS_RECONNECT = "needs_reconnect", "Needs reconnect"
+    PERMISSION_DECLINED = "permission_declined", "Permission declined"
+
+
+class FriendSyncState(models.Model):
+    """Where the sync of one linked account stands. Its ``syncing`` status is also the lock."""
+
+    link = models.OneToOneField(
+        "social_django.UserSocialAuth", on_delete=models.CASCADE, related_name="friend_sync"
+    )
+    status = models.CharField(max_length=24, choices=SyncStatus.choices, default=SyncStatus.NEVER_SYNCED)
+    started_at = models.DateTimeField(null=True, blank=True, help_text="When the running sync began.")
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=255, blank=True, default="", help_text="Plain words, no token.")
+    attempts = models.PositiveIntegerField(default=0, help_text="Failed attempts since the last success.")
+    # Google People API: the token for the next incremental sync (lasts 7 days at Google).
+    sync_token = models.TextField(blank=True, default="")
+    # Facebook: summary.total_count, every friend the person has, on this app or not.
+    total_count = models.PositiveIntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "friend sync state"
+
+    def __str__(self) -> str:
+        return f"friend sync of link {self.link_id}: {self.status}"
+
+    def is_running(self, now=None) -> bool:  # type: ignore[no-untyped-def]
+        """True while a sync holds this row and has not gone stale."""
+        if self.status != SyncStatus.SYNCING or self.started_at is None:
+            return False
+        return (now or timezone.now()) - self.started_at < SYNC_STALE_AFTER
+
+
+class FacebookFriend(models.Model):
+    """A Facebook friend who also uses this app (Graph lists no one else)."""
+
+    link = models.ForeignKey(
+        "social_django.UserSocialAuth", on_delete=models.CASCADE, related_name="facebook_friends"
+    )
+    uid = models.CharField(max_length=64, help_text="App-scoped id: the uid of their Facebook login here.")
+    name = models.CharField(max_length=255)
+    picture_url = models.URLField(max_length=1024, blank=True, default="")
+    # Stamped by every sync that saw the friend; a full sync deletes the rows it did not stamp.
+    synced_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["link", "uid"], name="one_friend_per_link_uid")]
+        indexes = [models.Index(fields=["link", "name"], name="facebook_friend_link_name_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GoogleContact(models.Model):
+    """A Google contact (People API ``people/me/connections``)."""
+
+    link = models.ForeignKey(
+        "social_django.UserSocialAuth", on_delete=models.CASCADE, related_name="google_contacts"
+    )
+    resource_name = models.CharField(max_length=255)
+    etag = models.CharField(max_length=255, blank=True, default="")
+    name = models.CharField(max_length=255, blank=True, default="")
+    email = models.CharField(max_length=254, blank=True, default="", help_text="Primary email, lowercased.")
+    photo_url = models.URLField(max_length=1024, blank=True, default="")
+    synced_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["link", "resource_name"], name="one_contact_per_link_resource")
+        ]
+        indexes = [
+            models.Index(fields=["link", "name"], name="google_contact_link_name_idx"),
+            models.Index(fields=["email"], name="google_contact_email_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.email or self.resource_name

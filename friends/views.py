@@ -1,0 +1,37 @@
+"""Thin views: the friends page and its Refresh button."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from friends import tasks
+from friends.selectors import PROVIDERS, friends_sections_for, links_to_sync
+
+MAX_QUERY_LENGTH = 100
+
+
+@login_required
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
+    page_numbers = {provider: request.GET.get(f"page_{provider}") for provider, _, _ in PROVIDERS}
+    sections = friends_sections_for(request.user, query=query, page_numbers=page_numbers)  # type: ignore[arg-type]
+    return render(request, "friends/index.html", {"sections": sections, "query": query})
+
+
+@login_required
+@require_POST
+def refresh(request: HttpRequest) -> HttpResponse:
+    provider = request.POST.get("provider") or None
+    link_ids = links_to_sync(request.user, provider)  # type: ignore[arg-type]
+    for link_id in link_ids:
+        tasks.queue_sync(link_id)
+    if link_ids:
+        messages.success(request, "Refreshing: your friends and contacts will be up to date in a moment.")
+    else:
+        messages.error(request, "Link Facebook or Google first: there is nothing to refresh yet.")
+    return redirect("friends:index")
