@@ -26,9 +26,10 @@ run: $(VENV)/.installed
 	@echo "socialsite: open http://127.0.0.1:$(PORT)/"
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-## Run the whole test suite (and the linter).
+## Run the whole test suite (after the linter and the type checker).
 test: $(VENV)/.installed
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 ## Print performance figures (not a pass/fail test).
@@ -47,6 +48,7 @@ worker: $(VENV)/.installed
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 ## Print a fresh Fernet key for TOKEN_ENCRYPTION_KEYS.
 key: $(VENV)/.installed

@@ -1,0 +1,46 @@
+"""The friends page in a real browser: friends and contacts with their "On socialsite" badges."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+pytestmark = pytest.mark.browser
+
+
+def sign_in(page: Page, base: str, provider: str, person_name: str) -> None:
+    page.goto(f"{base}/")
+    page.get_by_role("button", name=f"Continue with {provider.title()}").click()
+    page.get_by_role("button", name=f"Continue as {person_name}").click()
+    expect(page.get_by_role("heading", name=f"Hello, {person_name}")).to_be_visible()
+
+
+def connect(page: Page, base: str, provider: str, person_name: str) -> None:
+    page.goto(f"{base}/account/")
+    page.get_by_role("button", name=f"Connect {provider.title()}").click()
+    page.get_by_role("button", name=f"Continue as {person_name}").click()
+    expect(page.locator(f"#link-{provider}")).to_contain_text("Active")
+
+
+def test_friends_page_shows_who_is_on_socialsite(sandbox, ada, grace, browser: Browser, page, screenshot):
+    # Grace signs in with Facebook and Google in her own browser: she is "on socialsite".
+    grace_context = browser.new_context()
+    grace_context.set_default_timeout(10_000)
+    grace_page = grace_context.new_page()
+    sign_in(grace_page, sandbox, "google", grace.name)
+    connect(grace_page, sandbox, "facebook", grace.name)
+    grace_context.close()
+
+    sign_in(page, sandbox, "facebook", ada.name)
+    connect(page, sandbox, "google", ada.name)
+    page.get_by_role("link", name="Friends").first.click()
+
+    screenshot(page, "friends")
+    # Facebook lists Grace (she uses the app) among all of Ada's friends; Google lists
+    # Grace's address among Ada's contacts. Both carry the badge.
+    expect(page.get_by_text(re.compile(r"1 of your \d+ friends is here"))).to_be_visible()
+    grace_rows = page.locator("li").filter(has_text=grace.name)
+    expect(grace_rows).to_have_count(2)
+    expect(grace_rows.get_by_text("On socialsite")).to_have_count(2)
