@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from sandbox.endpoints import provider_settings
+
 T = TypeVar("T")
 
 
@@ -62,11 +64,8 @@ def live_environment() -> Iterator[Environment]:
         raise server.error
     try:
         base = f"http://localhost:{server.port}"
-        sandbox = f"{base}/sandbox"
-        settings.FACEBOOK_DIALOG_URL = f"{sandbox}/facebook"
-        settings.FACEBOOK_GRAPH_URL = f"{sandbox}/graph"
-        settings.GOOGLE_OIDC_ISSUER = f"{sandbox}/google"
-        settings.GOOGLE_PEOPLE_API_URL = f"{sandbox}/people"
+        for name, value in provider_settings(base).items():
+            setattr(settings, name, value)
         settings.PROVIDER_TIMEOUT = 60.0
         yield Environment(base_url=base, database=f"{connection.display_name} {_server_version(connection)}")
     finally:

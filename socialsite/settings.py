@@ -14,6 +14,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from sandbox.endpoints import provider_settings
 from socialsite.env import env_bool, env_float, env_int, env_list, env_required, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -54,20 +55,28 @@ FACEBOOK_APP_SECRET = _credential("FACEBOOK_APP_SECRET", "sandbox-facebook-secre
 GOOGLE_CLIENT_ID = _credential("GOOGLE_CLIENT_ID", "sandbox-google-client.apps.example")
 GOOGLE_CLIENT_SECRET = _credential("GOOGLE_CLIENT_SECRET", "sandbox-google-secret")
 
-_SANDBOX_BASE = f"{SITE_URL}/sandbox"
-FACEBOOK_DIALOG_URL = env_str(
-    "FACEBOOK_DIALOG_URL", f"{_SANDBOX_BASE}/facebook" if SANDBOX else "https://www.facebook.com"
-).rstrip("/")
-FACEBOOK_GRAPH_URL = env_str(
-    "FACEBOOK_GRAPH_URL", f"{_SANDBOX_BASE}/graph" if SANDBOX else "https://graph.facebook.com"
-).rstrip("/")
+# With the sandbox on, the providers default to its emulation under SITE_URL/sandbox/.
+_PROVIDER_DEFAULTS = (
+    provider_settings(SITE_URL)
+    if SANDBOX
+    else {
+        "FACEBOOK_DIALOG_URL": "https://www.facebook.com",
+        "FACEBOOK_GRAPH_URL": "https://graph.facebook.com",
+        "GOOGLE_OIDC_ISSUER": "https://accounts.google.com",
+        "GOOGLE_PEOPLE_API_URL": "https://people.googleapis.com",
+    }
+)
+
+
+def _provider_url(name: str) -> str:
+    return env_str(name, _PROVIDER_DEFAULTS[name]).rstrip("/")
+
+
+FACEBOOK_DIALOG_URL = _provider_url("FACEBOOK_DIALOG_URL")
+FACEBOOK_GRAPH_URL = _provider_url("FACEBOOK_GRAPH_URL")
 FACEBOOK_GRAPH_VERSION = env_str("FACEBOOK_GRAPH_VERSION", "v24.0")
-GOOGLE_OIDC_ISSUER = env_str(
-    "GOOGLE_OIDC_ISSUER", f"{_SANDBOX_BASE}/google" if SANDBOX else "https://accounts.google.com"
-).rstrip("/")
-GOOGLE_PEOPLE_API_URL = env_str(
-    "GOOGLE_PEOPLE_API_URL", f"{_SANDBOX_BASE}/people" if SANDBOX else "https://people.googleapis.com"
-).rstrip("/")
+GOOGLE_OIDC_ISSUER = _provider_url("GOOGLE_OIDC_ISSUER")
+GOOGLE_PEOPLE_API_URL = _provider_url("GOOGLE_PEOPLE_API_URL")
 # Seconds for every outgoing provider call (connect and read).
 PROVIDER_TIMEOUT = env_float("PROVIDER_TIMEOUT", 5.0)
 

@@ -17,6 +17,7 @@ from django.contrib.sessions.models import Session
 
 from accounts.models import User
 from sandbox import services as sandbox_services
+from sandbox.endpoints import provider_settings
 from sandbox.models import SandboxPerson
 
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -99,11 +100,8 @@ class Browser:
 @pytest.fixture
 def sandbox(live_server, settings, transactional_db):
     """Point both providers at the sandbox inside the live server, with the roster seeded."""
-    base = f"{live_server.url}/sandbox"
-    settings.FACEBOOK_DIALOG_URL = f"{base}/facebook"
-    settings.FACEBOOK_GRAPH_URL = f"{base}/graph"
-    settings.GOOGLE_OIDC_ISSUER = f"{base}/google"
-    settings.GOOGLE_PEOPLE_API_URL = f"{base}/people"
+    for name, value in provider_settings(live_server.url).items():
+        setattr(settings, name, value)
     settings.PROVIDER_TIMEOUT = 2.0
     settings.SOCIAL_AUTH_REQUESTS_TIMEOUT = 2.0
     settings.SANDBOX_SLOW_SECONDS = 3

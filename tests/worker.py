@@ -11,6 +11,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
+from sandbox.endpoints import provider_settings
 from socialsite.env import database_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,15 +64,11 @@ class Worker:
 
 
 def start_worker(live_server_url: str) -> Worker:
-    sandbox = f"{live_server_url}/sandbox"
     env = {
         **os.environ,
+        **provider_settings(live_server_url),
         "DATABASE_URL": database_url(connection.settings_dict),
         "REDIS_URL": os.environ["REDIS_URL"],
-        "FACEBOOK_DIALOG_URL": f"{sandbox}/facebook",
-        "FACEBOOK_GRAPH_URL": f"{sandbox}/graph",
-        "GOOGLE_OIDC_ISSUER": f"{sandbox}/google",
-        "GOOGLE_PEOPLE_API_URL": f"{sandbox}/people",
         "TOKEN_ENCRYPTION_KEYS": ",".join(settings.TOKEN_ENCRYPTION_KEYS),
         "PYTHONUNBUFFERED": "1",
     }

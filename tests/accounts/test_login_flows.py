@@ -182,6 +182,7 @@ def test_provider_unreachable_shows_a_page(browser, ada, settings):
     assert rows() == (0, 0, 0)
 
 
+# The list, spelled out: a mode dropped from the sandbox must fail here, not vanish.
 ID_TOKEN_FAULTS = [
     "id_token_wrong_aud",
     "id_token_wrong_iss",

@@ -5,23 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
+
+from tests.browser.flows import connect, sign_in
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page: Page, base: str, provider: str, person_name: str) -> None:
-    page.goto(f"{base}/")
-    page.get_by_role("button", name=f"Continue with {provider.title()}").click()
-    page.get_by_role("button", name=f"Continue as {person_name}").click()
-    expect(page.get_by_role("heading", name=f"Hello, {person_name}")).to_be_visible()
-
-
-def connect(page: Page, base: str, provider: str, person_name: str) -> None:
-    page.goto(f"{base}/account/")
-    page.get_by_role("button", name=f"Connect {provider.title()}").click()
-    page.get_by_role("button", name=f"Continue as {person_name}").click()
-    expect(page.locator(f"#link-{provider}")).to_contain_text("Active")
 
 
 def test_friends_page_shows_who_is_on_socialsite(sandbox, ada, grace, browser: Browser, page, screenshot):

@@ -5,19 +5,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 from social_django.models import UserSocialAuth
 
 from accounts.models import ProviderGrant, User
+from tests.browser.flows import sign_in
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page: Page, base: str, provider: str, person_name: str) -> None:
-    page.goto(f"{base}/")
-    page.get_by_role("button", name=f"Continue with {provider.title()}").click()
-    page.get_by_role("button", name=f"Continue as {person_name}").click()
-    expect(page.get_by_role("heading", name=f"Hello, {person_name}")).to_be_visible()
 
 
 @pytest.mark.parametrize("provider", ["facebook", "google"])
