@@ -25,10 +25,14 @@ def main(argv: list[str]) -> int:
     if unknown:
         parser.error(f"unknown benchmark {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}")
 
+    from django.core.management import call_command
+
     from benchmarks.harness import live_environment
 
     with live_environment() as env:
         for name in names:
+            # Each benchmark starts from an empty database: none sees another's rows.
+            call_command("flush", interactive=False, verbosity=0)
             importlib.import_module(BENCHMARKS[name]).run(env)
     return 0
 
