@@ -138,6 +138,13 @@ def test_discovery_document_and_the_auth_method_it_implies(provider):
     assert token_endpoint_auth_method(document) == "client_secret_basic"
 
 
+def test_an_issuer_offering_only_client_secret_post_gets_it():
+    document = load("google/discovery").answer()
+    document["token_endpoint_auth_methods_supported"] = ["client_secret_post"]
+
+    assert token_endpoint_auth_method(document) == "client_secret_post"
+
+
 def test_refresh_answer(provider):
     serve(provider, "GET", f"{ISSUER}/.well-known/openid-configuration", "google/discovery")
     serve(provider, "POST", "https://oauth2.googleapis.com/token", "google/refresh")

@@ -29,7 +29,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def oidc_peer(live_server) -> Iterator[OidcPeer]:
     require(peers.node_path() is not None, "Node.js is not installed (apt-get install nodejs npm)")
-    require(peers.installed(), f"the OpenID peer's node_modules are not installed ({peers.INSTALL_HINT})")
+    require(peers.installed(), f"the OpenID peer's pinned packages are not installed ({peers.INSTALL_HINT})")
     peer = peers.start(f"{live_server.url}/complete/google/")
     yield peer
     peer.stop()

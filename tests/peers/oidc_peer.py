@@ -23,7 +23,6 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[2]
 PEER_DIR = Path(__file__).resolve().parent / "oidc"
-INSTALLED = PEER_DIR / "node_modules" / ".installed"  # written by the Makefile after `npm ci`
 INSTALL_HINT = "make test installs it; by hand: cd tests/peers/oidc && npm ci --no-audit --no-fund"
 FORM_ACTION = re.compile(r'<form[^>]*\baction="([^"]+)"')
 READY_SECONDS = 30
@@ -38,7 +37,10 @@ def node_path() -> str | None:
 
 
 def installed() -> bool:
-    return INSTALLED.is_file() and (PEER_DIR / "node_modules" / "oidc-provider" / "package.json").is_file()
+    """oidc-provider is installed at the exact version package.json pins."""
+    pinned = json.loads((PEER_DIR / "package.json").read_text())["dependencies"]["oidc-provider"]
+    found = PEER_DIR / "node_modules" / "oidc-provider" / "package.json"
+    return found.is_file() and json.loads(found.read_text())["version"] == pinned
 
 
 @dataclass
