@@ -107,7 +107,7 @@ def start(redirect_uri: str) -> OidcPeer:
         ready, _, _ = select.select([process.stdout], [], [], 0.2)
         if ready:
             line = process.stdout.readline()
-            if line:
+            if line.startswith("{"):
                 info = json.loads(line)
                 return OidcPeer(
                     issuer=info["issuer"],

@@ -15,6 +15,9 @@ import { parseArgs } from 'node:util';
 
 import Provider from 'oidc-provider';
 
+// stdout carries only the ready line; oidc-provider's notices (console.info) go to stderr.
+console.info = console.error; // eslint-disable-line no-console
+
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: { 'client-secret': { type: 'string' } },
