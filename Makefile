@@ -8,7 +8,7 @@ PY     := $(BIN)/python
 PORT   ?= 8000
 export PORT
 
-.PHONY: run test bench serve worker lint key clean
+.PHONY: run test bench serve worker lint key clean peers
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -19,6 +19,24 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 venv: $(VENV)/.installed
 
+# The independent OpenID provider the peer tests sign in against (tests/peers/oidc):
+# oidc-provider from the npm registry, exactly as pinned in its package-lock.json.
+PEER_OIDC := tests/peers/oidc
+$(PEER_OIDC)/node_modules/.installed: $(PEER_OIDC)/package.json $(PEER_OIDC)/package-lock.json
+	cd $(PEER_OIDC) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# Without Node the peer tests skip on a developer's machine; with CI=true that is a failure.
+peers:
+	@if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then \
+		$(MAKE) --no-print-directory $(PEER_OIDC)/node_modules/.installed; \
+	else \
+		case "$$(echo "$${CI:-}" | tr A-Z a-z)" in \
+		1|true|yes) echo "make test: node and npm are required in CI (apt-get install nodejs npm)" >&2; exit 1;; \
+		*) echo "make test: node/npm not found; the independent-provider tests will be skipped (apt-get install nodejs npm)";; \
+		esac; \
+	fi
+
 ## Start the product on its embedded defaults: http://127.0.0.1:$(PORT)
 run: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
@@ -27,7 +45,7 @@ run: $(VENV)/.installed
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 ## Run the whole test suite (after the linter and the type checker).
-test: $(VENV)/.installed
+test: $(VENV)/.installed peers
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -55,4 +73,4 @@ key: $(VENV)/.installed
 	@$(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'
 
 clean:
-	rm -rf $(VENV) db.sqlite3 .test-db*.sqlite3* staticfiles artifacts
+	rm -rf $(VENV) db.sqlite3 .test-db*.sqlite3* staticfiles artifacts $(PEER_OIDC)/node_modules

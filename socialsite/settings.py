@@ -77,6 +77,15 @@ FACEBOOK_GRAPH_URL = _provider_url("FACEBOOK_GRAPH_URL")
 FACEBOOK_GRAPH_VERSION = env_str("FACEBOOK_GRAPH_VERSION", "v24.0")
 GOOGLE_OIDC_ISSUER = _provider_url("GOOGLE_OIDC_ISSUER")
 GOOGLE_PEOPLE_API_URL = _provider_url("GOOGLE_PEOPLE_API_URL")
+# How the app authenticates to the OpenID provider's token endpoint: client_secret_basic or
+# client_secret_post. Empty: from discovery's token_endpoint_auth_methods_supported (basic
+# when listed or absent, as OpenID Connect Discovery 1.0 defaults it).
+GOOGLE_TOKEN_ENDPOINT_AUTH_METHOD = env_str("GOOGLE_TOKEN_ENDPOINT_AUTH_METHOD")
+if GOOGLE_TOKEN_ENDPOINT_AUTH_METHOD not in {"", "client_secret_basic", "client_secret_post"}:
+    raise ImproperlyConfigured(
+        "GOOGLE_TOKEN_ENDPOINT_AUTH_METHOD must be client_secret_basic or client_secret_post, "
+        f"got {GOOGLE_TOKEN_ENDPOINT_AUTH_METHOD!r}."
+    )
 # Seconds for every outgoing provider call (connect and read).
 PROVIDER_TIMEOUT = env_float("PROVIDER_TIMEOUT", 5.0)
 

@@ -36,6 +36,9 @@ class GoogleBackend(SocialsiteBackendMixin, OpenIdConnectAuth):
     def setting(self, name: str, default: Any = None) -> Any:
         if name == "USE_PKCE":
             return True  # PKCE is not optional here
+        if name == "TOKEN_ENDPOINT_AUTH_METHOD":
+            # Empty: social-core picks from discovery, as accounts.clients.google does for refresh.
+            return settings.GOOGLE_TOKEN_ENDPOINT_AUTH_METHOD or None
         return super().setting(name, default)
 
     def id_token_issuer(self) -> Any:
