@@ -53,6 +53,10 @@ SCOPE_REASONS = frozenset({"ACCESS_TOKEN_SCOPE_INSUFFICIENT", "insufficientPermi
 # 403 reasons that mean the API is not enabled for our project: ErrorInfo's, and the legacy
 # ``errors[]`` one that older Google APIs (and clients) report.
 SERVICE_DISABLED_REASONS = frozenset({"SERVICE_DISABLED", "accessNotConfigured"})
+# Quota refusals that some Google APIs answer with 403 rather than 429 (ErrorInfo's reason,
+# and the legacy ``errors[]`` ones, e.g. https://developers.google.com/admin-sdk/directory/v1/limits):
+# a rate limit, whatever the status.
+RATE_LIMIT_REASONS = frozenset({"RATE_LIMIT_EXCEEDED", "rateLimitExceeded", "userRateLimitExceeded"})
 
 
 class ExpiredSyncToken(ProviderError):
@@ -197,6 +201,14 @@ class PeopleClient(ProviderClient):
             return ExpiredSyncToken("people connections: sync token expired", **kwargs)
         if status == 401:
             return ProviderAuthError("people connections: token rejected", **kwargs)
+        if status == 429 or (status == 403 and reasons & RATE_LIMIT_REASONS):
+            # Retry-After is not promised by Google; RetryInfo is its structured form.
+            header = _retry_after(response)
+            return ProviderRateLimited(
+                "people connections: rate limited",
+                retry_after=header if header is not None else _retry_delay(error),
+                **kwargs,
+            )
         if status == 403:
             message = str(error.get("message")).lower()
             if reasons & SCOPE_REASONS or (not reasons and "insufficient authentication scopes" in message):
@@ -212,14 +224,6 @@ class PeopleClient(ProviderClient):
             return ProviderConfigurationError(
                 "people connections: refused",
                 action=f"Google refused the People API call: 403 {kwargs['detail'] or 'without a reason'}.",
-                **kwargs,
-            )
-        if status == 429:
-            # Retry-After is not promised by Google; RetryInfo is its structured form.
-            header = _retry_after(response)
-            return ProviderRateLimited(
-                "people connections: rate limited",
-                retry_after=header if header is not None else _retry_delay(error),
                 **kwargs,
             )
         return None  # the rest: the base's defaults (unavailable)

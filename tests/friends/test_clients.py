@@ -378,6 +378,7 @@ def test_people_410_with_another_reason_is_not_an_expired_sync_token(provider):
         (google_error(403, "PERMISSION_DENIED", "SERVICE_DISABLED"), ProviderConfigurationError),
         (google_error(403, "PERMISSION_DENIED", "BILLING_DISABLED"), ProviderConfigurationError),
         (google_error(403, "PERMISSION_DENIED"), ProviderConfigurationError),
+        (google_error(403, "PERMISSION_DENIED", "RATE_LIMIT_EXCEEDED"), ProviderRateLimited),
         (google_error(400, "INVALID_ARGUMENT"), ProviderUnavailable),
         (google_error(500, "INTERNAL"), ProviderUnavailable),
     ],
