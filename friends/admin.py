@@ -10,7 +10,16 @@ from friends.models import FriendSyncState
 
 @admin.register(FriendSyncState)
 class FriendSyncStateAdmin(admin.ModelAdmin):
-    list_display = ["link", "status", "last_success_at", "last_attempt_at", "attempts", "total_count"]
+    # last_error: for a failure the person's words; for "unavailable" what the operator must do.
+    list_display = [
+        "link",
+        "status",
+        "last_error",
+        "last_success_at",
+        "last_attempt_at",
+        "attempts",
+        "total_count",
+    ]
     list_filter = ["status", "link__provider"]
     list_select_related = ["link"]
     search_fields = ["link__user__username", "link__user__email"]

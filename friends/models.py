@@ -27,6 +27,9 @@ class SyncStatus(models.TextChoices):
     FAILED = "failed", "Failed"
     NEEDS_RECONNECT = "needs_reconnect", "Needs reconnect"
     PERMISSION_DECLINED = "permission_declined", "Permission declined"
+    # The provider refuses because of how socialsite is set up there (an API not enabled):
+    # the person sees "unavailable right now", the admin sees ``last_error``, what to fix.
+    UNAVAILABLE = "unavailable", "Unavailable: needs the operator"
 
 
 class FriendSyncState(models.Model):
@@ -39,7 +42,12 @@ class FriendSyncState(models.Model):
     started_at = models.DateTimeField(null=True, blank=True, help_text="When the running sync began.")
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     last_success_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.CharField(max_length=255, blank=True, default="", help_text="Plain words, no token.")
+    last_error = models.CharField(
+        max_length=255,
+        blank=True,
+        default="",
+        help_text="Plain words, no token. For an operator problem: what the operator must do.",
+    )
     attempts = models.PositiveIntegerField(default=0, help_text="Failed attempts since the last success.")
     # Google People API: the token for the next incremental sync (lasts 7 days at Google).
     sync_token = models.TextField(blank=True, default="")

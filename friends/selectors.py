@@ -42,6 +42,7 @@ class DisplayState:
     PERMISSION_DECLINED = "permission_declined"
     NEVER_SYNCED = "never_synced"
     SYNCING = "syncing"
+    UNAVAILABLE = "unavailable"  # the operator must fix something; the person only waits
     FAILED = "failed"
     OK = "ok"
 
@@ -186,6 +187,9 @@ def _display_state(link: UserSocialAuth, state: FriendSyncState | None, now: dat
         return DisplayState.FAILED, "The last sync did not finish."
     if state.status == SyncStatus.PERMISSION_DECLINED:
         return DisplayState.PERMISSION_DECLINED, state.last_error
+    if state.status == SyncStatus.UNAVAILABLE:
+        # last_error is for the operator (it says what to enable where), not for the page.
+        return DisplayState.UNAVAILABLE, ""
     if state.status == SyncStatus.FAILED:
         return DisplayState.FAILED, state.last_error
     if state.status == SyncStatus.OK:

@@ -18,12 +18,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.db.models import F, Q
 from django.utils import timezone
 from social_django.models import UserSocialAuth
 
 from accounts.clients.errors import (
     ProviderAuthError,
+    ProviderConfigurationError,
     ProviderError,
     ProviderPermissionError,
     ProviderRateLimited,
@@ -31,8 +33,9 @@ from accounts.clients.errors import (
 )
 from accounts.exceptions import NoUsableToken
 from accounts.models import ProviderGrant
-from accounts.tokens import access_token_for, grant_mark_needs_reconnect
+from accounts.tokens import RefreshResult, access_token_for, grant_mark_needs_reconnect, grant_refresh
 from friends.clients.graph import FriendsPage, GraphFriend, GraphFriendsClient
+from friends.clients.paging import PagingError
 from friends.clients.people import Contact, ContactsPage, ExpiredSyncToken, PeopleClient
 from friends.models import SYNC_STALE_AFTER, FacebookFriend, FriendSyncState, GoogleContact, SyncStatus
 
@@ -53,6 +56,7 @@ class SyncResult(enum.StrEnum):
     ALREADY_RUNNING = "already_running"
     NEEDS_RECONNECT = "needs_reconnect"
     PERMISSION_DECLINED = "permission_declined"
+    UNAVAILABLE = "unavailable"  # the operator must fix something at the provider
     FAILED = "failed"
     NOT_LINKED = "not_linked"
 
@@ -70,7 +74,8 @@ class SyncOutcome:
     total_count: int | None = None
     error: str = ""
     retryable: bool = False
-    retry_after: float | None = None
+    retry_after: float | None = None  # seconds the provider asked us to wait, when it said
+    rate_limited: bool = False  # the provider asked us to slow down (with or without retry_after)
 
 
 def friends_sync(
@@ -105,15 +110,7 @@ def friends_sync(
     if FRIENDS_SCOPES[provider] in (grant.denied_scopes or []):
         return _finish_declined(state, provider)
     try:
-        token = access_token_for(grant)
-        if provider == "facebook":
-            graph = client or GraphFriendsClient()
-            assert isinstance(graph, GraphFriendsClient), "a Facebook grant syncs with the Graph client"
-            outcome = _sync_facebook(link, token, stamp, graph, page_size)
-        else:
-            people = client or PeopleClient()
-            assert isinstance(people, PeopleClient), "a Google grant syncs with the People client"
-            outcome = _sync_google(link, state, token, stamp, people, page_size)
+        outcome = _sync_refreshing_once(grant, link, state, stamp, client, page_size)
     except NoUsableToken:
         return _finish(
             state,
@@ -122,7 +119,8 @@ def friends_sync(
             f"socialsite can no longer act for you on {label}. Reconnect to continue.",
         )
     except ProviderAuthError as error:
-        # The provider no longer honours the token: say so on the link too, and stop here.
+        # The provider no longer honours the token (and a refresh, where there is one, did
+        # not help): say so on the link too, and stop here.
         grant_mark_needs_reconnect(grant=grant, reason=f"{error.code}: friends sync refused")
         return _finish(
             state,
@@ -132,6 +130,18 @@ def friends_sync(
         )
     except ProviderPermissionError:
         return _finish_declined(state, provider)
+    except ProviderConfigurationError as error:
+        # Not the person's to fix: they see "unavailable right now"; the log and the admin
+        # (this state's last_error) say what the operator must do.
+        logger.error(
+            "friends sync needs the operator: provider=%s link=%s status=%s detail=%s action=%s",
+            provider,
+            link.pk,
+            error.status,
+            error.detail,
+            error.action,
+        )
+        return _finish(state, SyncResult.UNAVAILABLE, provider, error.action or str(error))
     except ProviderRateLimited as error:
         return _finish(
             state,
@@ -139,6 +149,18 @@ def friends_sync(
             provider,
             f"{label} asked us to slow down. We will try again shortly.",
             retry_after=error.retry_after,
+            rate_limited=True,
+        )
+    except PagingError as error:
+        # Paging in circles will page in circles again soon: no quick retry (the schedule
+        # tries again later), and nothing stored is deleted on the way out.
+        logger.warning("friends sync paging stopped: provider=%s link=%s %s", provider, link.pk, error)
+        return _finish(
+            state,
+            SyncResult.FAILED,
+            provider,
+            f"{label} kept sending pages without end, so we stopped. We will try again later.",
+            retryable=False,
         )
     except ProviderUnavailable as error:
         status = f" (HTTP {error.status})" if error.status else ""
@@ -152,6 +174,12 @@ def friends_sync(
             provider,
             f"{label} refused the request ({error.code}). We will try again.",
         )
+    except SoftTimeLimitExceeded:
+        # The worker's soft time limit: leave the state clean (not "syncing"), then let the
+        # task end. Nothing was deleted: deletions come only after a complete pass.
+        words = f"Fetching from {label} took too long. We will try again later."
+        _finish(state, SyncResult.FAILED, provider, words)
+        raise
 
     FriendSyncState.objects.filter(pk=state.pk).update(
         status=SyncStatus.OK,
@@ -180,6 +208,56 @@ def friends_sync(
         deleted=outcome.deleted,
         total_count=outcome.total,
     )
+
+
+def _sync_refreshing_once(
+    grant: ProviderGrant,
+    link: UserSocialAuth,
+    state: FriendSyncState,
+    stamp: datetime,
+    client: GraphFriendsClient | PeopleClient | None,
+    page_size: int | None,
+) -> _Progress:
+    """One pass; on a 401, a forced refresh and one more pass, when the grant can refresh.
+
+    A 401 means this access token is no good, which is not the same as the grant being
+    gone: Google can drop an access token early while its refresh token still works. So
+    a grant with a refresh token is refreshed once (``accounts.tokens``), and only a
+    second 401, or a refresh Google itself refuses, means "Reconnect". A pass is safe to
+    run again: rows are upserted, and the same ``stamp`` marks what the pass saw.
+    """
+    try:
+        return _sync_pass(grant, link, state, access_token_for(grant), stamp, client, page_size)
+    except ProviderAuthError as error:
+        if error.status != 401 or not grant.has_refresh_token:
+            raise
+    logger.info("friends sync got a 401: provider=%s link=%s, refreshing once", grant.provider, link.pk)
+    result = grant_refresh(grant=grant, force=True)
+    grant.refresh_from_db()
+    if result == RefreshResult.NEEDS_RECONNECT:
+        raise NoUsableToken(f"{grant.provider} grant is gone: {grant.last_error}")
+    if result == RefreshResult.FAILED:
+        # The token endpoint is down: the grant may be fine, so keep it and try later.
+        raise ProviderUnavailable("refresh after a 401 failed", provider=grant.provider)
+    return _sync_pass(grant, link, state, access_token_for(grant), stamp, client, page_size)
+
+
+def _sync_pass(
+    grant: ProviderGrant,
+    link: UserSocialAuth,
+    state: FriendSyncState,
+    token: str,
+    stamp: datetime,
+    client: GraphFriendsClient | PeopleClient | None,
+    page_size: int | None,
+) -> _Progress:
+    if grant.provider == "facebook":
+        graph = client or GraphFriendsClient()
+        assert isinstance(graph, GraphFriendsClient), "a Facebook grant syncs with the Graph client"
+        return _sync_facebook(link, token, stamp, graph, page_size)
+    people = client or PeopleClient()
+    assert isinstance(people, PeopleClient), "a Google grant syncs with the People client"
+    return _sync_google(link, state, token, stamp, people, page_size)
 
 
 # --- the two providers --------------------------------------------------------------------
@@ -346,9 +424,12 @@ def _finish(
     words: str,
     *,
     retry_after: float | None = None,
+    rate_limited: bool = False,
+    retryable: bool | None = None,
 ) -> SyncOutcome:
-    status = SyncStatus(str(result)) if result != SyncResult.FAILED else SyncStatus.FAILED
-    retryable = result == SyncResult.FAILED
+    status = SyncStatus(str(result))
+    if retryable is None:
+        retryable = result == SyncResult.FAILED
     FriendSyncState.objects.filter(pk=state.pk).update(
         status=status,
         started_at=None,
@@ -358,7 +439,12 @@ def _finish(
     )
     logger.info("friends sync stopped: provider=%s link=%s result=%s", provider, state.link_id, result)
     return SyncOutcome(
-        provider=provider, result=result, error=words, retryable=retryable, retry_after=retry_after
+        provider=provider,
+        result=result,
+        error=words,
+        retryable=retryable,
+        retry_after=retry_after,
+        rate_limited=rate_limited,
     )
 
 

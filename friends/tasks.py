@@ -4,6 +4,12 @@ Three ways in: after a login commits (``queue_sync_on_commit``, from the pipelin
 friends page's Refresh button (``queue_sync``), and the beat schedule (``sync_everyone``).
 A sync whose grant is gone never retries: only a provider that is down or asks us to
 slow down gets a bounded number of retries, spaced out.
+
+Waiting never holds a worker: a throttled sync ends at once and the task re-queues itself
+with a countdown (Celery's ``retry``): the provider's ``Retry-After`` when it gives one,
+else at least a minute. Google's People API quotas are counted per minute (they show in
+the Cloud console, not in the docs), and Google's troubleshooting page asks for at least
+30 seconds before retrying a 429: https://cloud.google.com/service-usage/docs/troubleshooting
 """
 
 from __future__ import annotations
@@ -13,6 +19,8 @@ from datetime import timedelta
 from functools import partial
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.db import transaction
 
 from accounts.models import GrantStatus, ProviderGrant
@@ -22,6 +30,11 @@ logger = logging.getLogger(__name__)
 
 MAX_RETRIES = 4
 RETRY_BASE_SECONDS = 60  # 1, 2, 4, 8 minutes
+# A 429 without Retry-After waits this long at least: Google's quotas are per minute.
+RATE_LIMITED_MIN_SECONDS = 60
+# No countdown is longer than this, whatever a provider asks for: the next scheduled sync
+# will come anyway.
+MAX_COUNTDOWN_SECONDS = 15 * 60
 # The periodic fan-out spreads the syncs of everyone over at most this many seconds.
 FANOUT_WINDOW_SECONDS = 1800
 FANOUT_STAGGER_SECONDS = 2.0
@@ -29,18 +42,39 @@ FANOUT_STAGGER_SECONDS = 2.0
 LOGIN_SYNC_FRESH_SECONDS = 60.0
 
 
-@shared_task(bind=True, ignore_result=True, max_retries=MAX_RETRIES)
+def retry_countdown(outcome: services.SyncOutcome, retries: int) -> float:
+    """Seconds before the next attempt of a retryable sync that has been retried ``retries`` times."""
+    if outcome.rate_limited:
+        wait = outcome.retry_after if outcome.retry_after is not None else RATE_LIMITED_MIN_SECONDS
+    else:
+        wait = RETRY_BASE_SECONDS * 2**retries
+    return max(1.0, min(float(wait), MAX_COUNTDOWN_SECONDS))
+
+
+@shared_task(
+    bind=True,
+    ignore_result=True,
+    max_retries=MAX_RETRIES,
+    soft_time_limit=settings.FRIENDS_SYNC_SOFT_TIME_LIMIT,
+    time_limit=settings.FRIENDS_SYNC_TIME_LIMIT,
+)
 def sync_link(self, link_id: int, unless_synced_within: float | None = None) -> str:  # type: ignore[no-untyped-def]
     """Sync the friends or contacts of one linked account (skipped if synced that many seconds ago)."""
     grant = ProviderGrant.objects.select_related("social").filter(social_id=link_id).first()
     if grant is None:
         return "gone"
     within = timedelta(seconds=unless_synced_within) if unless_synced_within is not None else None
-    outcome = services.friends_sync(grant=grant, unless_synced_within=within)
-    # Inline (no broker) there is no one to retry later: the page shows "Try again" instead.
-    if outcome.retryable and not self.request.is_eager and self.request.retries < self.max_retries:
-        countdown = outcome.retry_after or RETRY_BASE_SECONDS * 2**self.request.retries
-        raise self.retry(countdown=min(countdown, 3600))
+    try:
+        outcome = services.friends_sync(grant=grant, unless_synced_within=within)
+    except SoftTimeLimitExceeded:
+        # friends_sync has already recorded the failure; the schedule will try again.
+        logger.warning("friends sync hit its time limit: link=%s", link_id)
+        return "timed_out"
+    # Without a broker (tasks inline, in the request that asked) nothing can wait for a
+    # countdown: the page shows "Try again" instead.
+    inline = bool(self.app.conf.task_always_eager)
+    if outcome.retryable and not inline and self.request.retries < self.max_retries:
+        raise self.retry(countdown=retry_countdown(outcome, self.request.retries))
     return str(outcome.result)
 
 

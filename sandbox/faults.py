@@ -38,9 +38,26 @@ ID_TOKEN_MODES: tuple[str, ...] = (
 )
 
 
-# Modes of the People API's connections list (``google``/``connections`` only): answer as
-# if the client's sync token had expired, whatever its age.
-CONNECTIONS_MODES: tuple[str, ...] = ("expired_sync_token",)
+# Modes of the People API's connections list (``google``/``connections`` only):
+# - expired_sync_token: answer as if the client's sync token had expired, whatever its age;
+# - service_disabled: 403 SERVICE_DISABLED, as when the People API is not enabled in the
+#   Cloud project (the operator's problem, not the person's);
+# - access_token_expired: the bearer access token dies now (its refresh token lives on),
+#   and the call answers 401, as when Google drops an access token before its time;
+# - paging_loop: page tokens that lead back to an earlier page (A, B, A, ...).
+CONNECTIONS_MODES: tuple[str, ...] = (
+    "expired_sync_token",
+    "service_disabled",
+    "access_token_expired",
+    "paging_loop",
+)
+
+# Modes of Graph's ``/me/friends`` (``facebook``/``friends`` only): ``paging_loop``, cursors
+# that lead back to an earlier page.
+FRIENDS_MODES: tuple[str, ...] = ("paging_loop",)
+
+# Modes that the endpoint applies itself, once it knows the caller: ``answer`` leaves them.
+ENDPOINT_MODES: frozenset[str] = frozenset({"access_token_expired", "paging_loop"})
 
 
 class UnknownFault(ValueError):
@@ -53,6 +70,8 @@ def modes_for(provider: str, endpoint: str) -> tuple[str, ...]:
         return GENERIC_MODES + ID_TOKEN_MODES
     if (provider, endpoint) == ("google", "connections"):
         return GENERIC_MODES + CONNECTIONS_MODES
+    if (provider, endpoint) == ("facebook", "friends"):
+        return GENERIC_MODES + FRIENDS_MODES
     return GENERIC_MODES
 
 
@@ -104,11 +123,13 @@ def answer(provider: str, endpoint: str, mode: str | None) -> HttpResponse | Non
     """The canned answer for a generic ``mode``, or ``None`` to go on answering normally.
 
     ``slow`` sleeps ``SANDBOX_SLOW_SECONDS`` and then lets the endpoint answer; id_token
-    modes are applied by the token endpoint itself.
+    modes and ``ENDPOINT_MODES`` are applied by the endpoint itself.
     """
-    if mode in CONNECTIONS_MODES:
+    if mode == "expired_sync_token":
         return wire.google_expired_sync_token()
-    if mode is None or mode in ID_TOKEN_MODES:
+    if mode == "service_disabled":
+        return wire.google_service_disabled()
+    if mode is None or mode in ID_TOKEN_MODES or mode in ENDPOINT_MODES:
         return None
     if mode == "slow":
         time.sleep(float(getattr(settings, "SANDBOX_SLOW_SECONDS", 3)))

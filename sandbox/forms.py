@@ -20,7 +20,13 @@ class ArmFaultForm(forms.Form):
 
     target = forms.ChoiceField(label="Endpoint", choices=_endpoint_choices)
     mode = forms.ChoiceField(
-        choices=[(m, m) for m in faults.GENERIC_MODES + faults.ID_TOKEN_MODES + faults.CONNECTIONS_MODES]
+        choices=[
+            (m, m)
+            for m in faults.GENERIC_MODES
+            + faults.ID_TOKEN_MODES
+            + faults.CONNECTIONS_MODES
+            + tuple(m for m in faults.FRIENDS_MODES if m not in faults.CONNECTIONS_MODES)
+        ]
     )
     times = forms.IntegerField(min_value=1, max_value=100, initial=1)
 
@@ -32,7 +38,8 @@ class ArmFaultForm(forms.Form):
             if mode not in faults.modes_for(provider, endpoint):
                 raise forms.ValidationError(
                     f"{target} cannot emulate {mode}; id_token modes are for google/token, "
-                    "expired_sync_token for google/connections."
+                    "expired_sync_token, service_disabled and access_token_expired for "
+                    "google/connections, paging_loop for the two friends lists."
                 )
             data["provider"], data["endpoint"] = provider, endpoint
         return data

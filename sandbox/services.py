@@ -255,6 +255,11 @@ def token_resolve(*, provider: str, value: str, kind: str | None = TokenKind.ACC
     return token
 
 
+def token_expire(*, token: SandboxToken) -> None:
+    """End one token's life now, leaving the rest of its grant (its refresh token) alive."""
+    SandboxToken.objects.filter(pk=token.pk).update(expires_at=timezone.now())
+
+
 def token_revoke_issued_for(*, code: SandboxAuthCode) -> int:
     """Revoke every token first issued for ``code`` (a replayed code means it leaked)."""
     return SandboxToken.objects.filter(code=code, revoked_at__isnull=True).update(revoked_at=timezone.now())

@@ -160,3 +160,58 @@ def google_expired_sync_token() -> JsonResponse:
         "FAILED_PRECONDITION",
         "EXPIRED_SYNC_TOKEN",
     )
+
+
+# The sandbox's stand-in for the number of the Cloud project that owns the OAuth client.
+SANDBOX_PROJECT_NUMBER = "100000000000"
+
+
+def google_service_disabled(project: str = SANDBOX_PROJECT_NUMBER) -> JsonResponse:
+    """403 PERMISSION_DENIED: the People API is not enabled in the caller's Cloud project.
+
+    Google's error model with a ``google.rpc.ErrorInfo`` of reason ``SERVICE_DISABLED``,
+    domain ``googleapis.com`` and metadata ``consumer``/``service``
+    (https://cloud.google.com/apis/design/errors;
+    https://github.com/googleapis/googleapis/blob/master/google/api/error_reason.proto),
+    then the standard ``LocalizedMessage`` and ``Help`` details the guide lists. Live
+    answers also carry ``activationUrl``, ``serviceTitle`` and ``containerInfo`` in the
+    metadata, and the message below (field: NoeFabris/opencode-antigravity-auth#478, 2026;
+    the Help link and the message without those keys: mxrch/GHunt#382, 2022).
+    """
+    url = f"https://console.developers.google.com/apis/api/people.googleapis.com/overview?project={project}"
+    message = (
+        f"People API has not been used in project {project} before or it is disabled. Enable it by "
+        f"visiting {url} then retry. If you enabled this API recently, wait a few minutes for the "
+        "action to propagate to our systems and retry."
+    )
+    body = {
+        "error": {
+            "code": 403,
+            "message": message,
+            "status": "PERMISSION_DENIED",
+            "details": [
+                {
+                    "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                    "reason": "SERVICE_DISABLED",
+                    "domain": "googleapis.com",
+                    "metadata": {
+                        "consumer": f"projects/{project}",
+                        "service": "people.googleapis.com",
+                        "activationUrl": url,
+                        "serviceTitle": "People API",
+                        "containerInfo": project,
+                    },
+                },
+                {
+                    "@type": "type.googleapis.com/google.rpc.LocalizedMessage",
+                    "locale": "en-US",
+                    "message": message,
+                },
+                {
+                    "@type": "type.googleapis.com/google.rpc.Help",
+                    "links": [{"description": "Google developers console API activation", "url": url}],
+                },
+            ],
+        }
+    }
+    return JsonResponse(body, status=403)

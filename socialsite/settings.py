@@ -88,6 +88,16 @@ if GOOGLE_TOKEN_ENDPOINT_AUTH_METHOD not in {"", "client_secret_basic", "client_
     )
 # Seconds for every outgoing provider call (connect and read).
 PROVIDER_TIMEOUT = env_float("PROVIDER_TIMEOUT", 5.0)
+# A friends or contacts listing with more pages than this ends its sync with an error: a
+# provider paging in circles must not hold a worker. Real lists need far fewer (Facebook
+# lists at most 5,000 friends, 500 a page; a Google account holds at most 25,000 contacts,
+# 1,000 a page).
+FRIENDS_SYNC_MAX_PAGES = env_int("FRIENDS_SYNC_MAX_PAGES", 200)
+# Celery time limits of one friends sync task, in seconds: at the soft one the task records
+# the failure and stops; the hard one kills it. Both well under the 15 minutes after which
+# a "syncing" state is taken to be dead.
+FRIENDS_SYNC_SOFT_TIME_LIMIT = 300
+FRIENDS_SYNC_TIME_LIMIT = 360
 
 # --- Token vault -------------------------------------------------------------------------
 # Comma-separated Fernet keys, newest first. Development derives one key from the

@@ -41,3 +41,14 @@ class ProviderUnavailable(ProviderError):
     """Unreachable, timed out, 5xx or an answer we cannot parse: try again later."""
 
     code = "unavailable"
+
+
+class ProviderConfigurationError(ProviderError):
+    """The provider refuses because of how *we* are set up there (an API not enabled for our
+    project, say): nothing the person can fix; the operator must. ``action`` says what to do."""
+
+    code = "operator"
+
+    def __init__(self, message: str = "", *, action: str = "", **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(message, **kwargs)
+        self.action = action

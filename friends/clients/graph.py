@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from django.views.decorators.debug import sensitive_variables
 
 from accounts.clients.errors import ProviderUnavailable
 from accounts.clients.facebook import GraphClient
-from friends.clients.backoff import BackoffMixin
+from friends.clients.paging import PageChain
 
 # Graph's friends edge answers at most 5,000 per page.
 MAX_PAGE_SIZE = 5000
@@ -49,8 +48,12 @@ def _friend(node: Any) -> GraphFriend:
     return GraphFriend(uid=str(node["id"]), name=str(node.get("name") or ""), picture_url=str(url or ""))
 
 
-class GraphFriendsClient(BackoffMixin, GraphClient):
-    """Pages through ``/me/friends`` by ``after`` cursor, backing off when throttled."""
+class GraphFriendsClient(GraphClient):
+    """Pages through ``/me/friends`` by ``after`` cursor.
+
+    Throttling (codes 4, 17, 32, 613) is raised at once as ``ProviderRateLimited``: waiting
+    is the task's business (it re-queues itself with a countdown), never a sleep here.
+    """
 
     @sensitive_variables("access_token")
     def iter_pages(self, access_token: str, *, page_size: int = 500) -> Iterator[FriendsPage]:
@@ -60,16 +63,15 @@ class GraphFriendsClient(BackoffMixin, GraphClient):
         ``paging.next`` is absent. It never requests ``paging.next`` itself: that URL comes
         from the answer and could name any host (and, on real Graph, carries the token).
         https://developers.facebook.com/docs/graph-api/results
+        A cursor seen before, or more than ``FRIENDS_SYNC_MAX_PAGES`` pages, raises
+        ``PagingError`` (``friends.clients.paging``).
         """
         params: dict[str, Any] = {"fields": "id,name,picture", "limit": max(1, min(page_size, MAX_PAGE_SIZE))}
         after: str | None = None
+        chain = PageChain(provider="facebook", role="friends")
         while True:
             query = {**params, **({"after": after} if after else {})}
-            body = self._with_backoff(
-                partial(
-                    self._graph, "GET", "me/friends", access_token=access_token, role="friends", params=query
-                )
-            )
+            body = self._graph("GET", "me/friends", access_token=access_token, role="friends", params=query)
             if not isinstance(body, dict) or not isinstance(body.get("data"), list):
                 raise ProviderUnavailable("graph friends: answer without data", provider="facebook")
             summary = _object(body.get("summary"))
@@ -82,7 +84,7 @@ class GraphFriendsClient(BackoffMixin, GraphClient):
             next_after = cursors.get("after")
             if not paging.get("next") or not friends:
                 return
-            if not isinstance(next_after, str) or not next_after or next_after == after:
-                # A "next" without a fresh cursor would page forever.
-                raise ProviderUnavailable("graph friends: paging did not advance", provider="facebook")
+            if not isinstance(next_after, str) or not next_after:
+                raise ProviderUnavailable("graph friends: a next page without a cursor", provider="facebook")
+            chain.follow(next_after)
             after = next_after

@@ -15,6 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from sandbox import faults, social, wire
+from sandbox.models import SandboxPerson
 from sandbox.views.facebook import _authenticated
 
 # Fields a friend node can answer here; ``fields`` narrows the default (all three).
@@ -36,11 +37,33 @@ def _page_url(request: HttpRequest, **params: str | int) -> str:
     return request.build_absolute_uri(request.path) + "?" + urlencode(params)
 
 
+def _loop_cursors(
+    paging: dict[str, object],
+    request: HttpRequest,
+    base: dict[str, str | int],
+    *,
+    person: SandboxPerson,
+    client_id: str,
+) -> None:
+    """The ``paging_loop`` fault: ``after`` cursors that go round, A, B, A, … (A leads past
+    the first friend, B past the second), always with a ``next``."""
+    first_two = social.friends_slice(person=person, client_id=client_id, limit=2).friends
+    if len(first_two) < 2:
+        return
+    a, b = (social.friend_cursor(friend.pk) for friend in first_two)
+    after = b if request.GET.get("after") == a else a
+    cursors = paging.get("cursors")
+    if isinstance(cursors, dict):
+        cursors["after"] = after
+    paging["next"] = _page_url(request, **base, after=after)
+
+
 @csrf_exempt
 @require_GET
 def friends(request: HttpRequest, version: str) -> HttpResponse:
     """``/me/friends?limit=&after=|before=&fields=``: friends who use this app, total of all."""
-    canned = faults.answer("facebook", "friends", faults.take("facebook", "friends"))
+    mode = faults.take("facebook", "friends")
+    canned = faults.answer("facebook", "friends", mode)
     if canned is not None:
         return canned
     token = _authenticated(request)
@@ -89,6 +112,8 @@ def friends(request: HttpRequest, version: str) -> HttpResponse:
             paging["previous"] = _page_url(request, **base, before=page.before or "")
         if page.has_next:
             paging["next"] = _page_url(request, **base, after=page.after or "")
+        if mode == "paging_loop":
+            _loop_cursors(paging, request, base, person=token.person, client_id=token.client_id)
         body["paging"] = paging
     body["summary"] = {"total_count": page.total_count}
     return JsonResponse(body)

@@ -2,6 +2,12 @@
 
 https://developers.google.com/people/api/rest/v1/people.connections/list
 Served under ``<site>/sandbox/people``, the default ``GOOGLE_PEOPLE_API_URL`` in the sandbox.
+
+``personFields`` is a field mask, required, and honoured as Google does: each person carries
+``resourceName`` and ``etag`` and only the fields asked for. ``metadata`` included, so a
+deleted contact in an incremental sync shows ``metadata.deleted`` only to a client that
+asked for ``metadata`` (Google's sync samples ask for "metadata,names,emailAddresses":
+https://developers.google.com/people/v1/contacts#list_the_users_contacts_that_have_changed).
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from sandbox import faults, services, social, wire
-from sandbox.models import SandboxContact
+from sandbox.models import SandboxContact, SandboxPerson
 from sandbox.views.google import _bearer_token
 
 # Person fields the real API accepts in ``personFields``; the sandbox fills the first three.
@@ -43,12 +49,19 @@ def _page_size(raw: str | None) -> int | None:
 
 
 def _person(contact: SandboxContact, fields: set[str], avatar: str) -> dict[str, object]:
-    if contact.deleted_at is not None:
-        # An incremental sync reports deletions as bare tombstones.
-        return {"resourceName": contact.resource_name, "etag": contact.etag, "metadata": {"deleted": True}}
+    """One Person with only the masked ``fields`` (resourceName and etag always)."""
     source = {"type": "CONTACT", "id": contact.resource_name.removeprefix("people/")}
-    meta = {"primary": True, "source": source}
     person: dict[str, object] = {"resourceName": contact.resource_name, "etag": contact.etag}
+    if contact.deleted_at is not None:
+        # An incremental sync reports a deletion as a tombstone: PersonMetadata.deleted, seen
+        # only through the ``metadata`` field.
+        if "metadata" in fields:
+            person["metadata"] = {"deleted": True}
+        return person
+    if "metadata" in fields:
+        # PersonMetadata: https://developers.google.com/people/api/rest/v1/people#personmetadata
+        person["metadata"] = {"sources": [{**source, "etag": contact.etag}], "objectType": "PERSON"}
+    meta = {"primary": True, "source": source}
     if "names" in fields and contact.display_name:
         name = {"metadata": meta, "displayName": contact.display_name, "givenName": contact.given_name}
         if contact.family_name:
@@ -69,11 +82,15 @@ def _person(contact: SandboxContact, fields: set[str], avatar: str) -> dict[str,
 @require_GET
 def connections(request: HttpRequest) -> HttpResponse:
     """``people/me/connections``: page and sync tokens, tombstones on incremental syncs."""
-    canned = faults.answer("google", "connections", faults.take("google", "connections"))
+    mode = faults.take("google", "connections")
+    canned = faults.answer("google", "connections", mode)
     if canned is not None:
         return canned
     access = _bearer_token(request)
     if access is None:
+        return wire.google_unauthenticated()
+    if mode == "access_token_expired":
+        services.token_expire(token=access)
         return wire.google_unauthenticated()
     if not services.CONTACTS_SCOPES & set(access.scope_list):
         return wire.google_scope_insufficient()
@@ -109,12 +126,31 @@ def connections(request: HttpRequest) -> HttpResponse:
     if page.contacts:
         # Google leaves empty lists out of its JSON altogether.
         body["connections"] = [_person(c, fields, avatar) for c in page.contacts]
-    if page.next_page_token:
-        body["nextPageToken"] = page.next_page_token
-    if page.next_sync_token:
+    next_page_token = page.next_page_token
+    if mode == "paging_loop":
+        next_page_token = _looping_page_token(request, access.person) or next_page_token
+    if next_page_token:
+        body["nextPageToken"] = next_page_token
+    if page.next_sync_token and not next_page_token:
         body["nextSyncToken"] = page.next_sync_token
     body["totalPeople"] = body["totalItems"] = page.total_items
     return JsonResponse(body)
+
+
+def _looping_page_token(request: HttpRequest, owner: SandboxPerson) -> str | None:
+    """The ``paging_loop`` fault: page tokens that go round, A, B, A, … (A leads past the
+    first contact, B past the second), whichever page was asked for."""
+    sync_token = request.GET.get("syncToken") or None
+    wants_sync = request.GET.get("requestSyncToken", "").lower() == "true"
+    first = social.connections_slice(
+        owner=owner, page_size=1, sync_token=sync_token, request_sync_token=wants_sync
+    ).next_page_token
+    if not first:
+        return None
+    second = social.connections_slice(owner=owner, page_size=1, page_token=first).next_page_token
+    if not second:
+        return None
+    return second if request.GET.get("pageToken") == first else first
 
 
 # Google's default contact photos are a letter on a coloured disc.

@@ -18,11 +18,13 @@ from django.core.management import call_command
 
 from accounts.clients.errors import (
     ProviderAuthError,
+    ProviderConfigurationError,
     ProviderPermissionError,
     ProviderRateLimited,
     ProviderUnavailable,
 )
 from friends.clients.graph import FriendsPage, GraphFriend, GraphFriendsClient
+from friends.clients.paging import PagingError
 from friends.clients.people import Contact, ExpiredSyncToken, PeopleClient
 from sandbox import services
 from sandbox.models import SandboxPerson, TokenKind
@@ -54,23 +56,13 @@ def provider():
 
 
 class RecordingGraph(GraphFriendsClient):
-    """Records backoff sleeps instead of sleeping."""
-
     def __init__(self) -> None:
         super().__init__(timeout=2)
-        self.sleeps: list[float] = []
-
-    def _sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
 
 
 class RecordingPeople(PeopleClient):
     def __init__(self) -> None:
         super().__init__(timeout=2)
-        self.sleeps: list[float] = []
-
-    def _sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
 
 
 def params_of(call) -> dict[str, str]:
@@ -183,9 +175,34 @@ def test_graph_cursor_that_does_not_advance_is_an_error(provider):
     stuck = {"data": [friend(1)], "paging": {"cursors": {"after": "c1"}, "next": FRIENDS_URL}}
     serve(provider, FRIENDS_URL, [(200, {}, stuck), (200, {}, stuck)])
 
-    with pytest.raises(ProviderUnavailable):
+    with pytest.raises(PagingError):
         list(RecordingGraph().iter_pages(FB_TOKEN))
     assert len(provider.calls) == 2
+
+
+def test_graph_cursor_that_comes_back_later_is_an_error(provider):
+    """A, B, A: a cursor seen earlier in the chain ends the listing, however far back."""
+    cursors = iter(["cA", "cB", "cA", "cB", "cA"])
+
+    def reply(query):
+        return 200, {}, {"data": [friend(1)], "paging": {"cursors": {"after": next(cursors)}, "next": "n"}}
+
+    serve(provider, FRIENDS_URL, reply)
+
+    with pytest.raises(PagingError):
+        list(RecordingGraph().iter_pages(FB_TOKEN))
+    assert [params_of(call).get("after") for call in provider.calls] == [None, "cA", "cB"]
+
+
+def test_graph_more_pages_than_the_bound_is_an_error(provider, settings):
+    settings.FRIENDS_SYNC_MAX_PAGES = 3
+    serve(provider, FRIENDS_URL, graph_pages(5, 1, total=5))
+
+    pages = RecordingGraph().iter_pages(FB_TOKEN, page_size=1)
+    assert len([next(pages) for _ in range(3)]) == 3
+    with pytest.raises(PagingError):
+        next(pages)
+    assert len(provider.calls) == 3  # the fourth page is never asked for
 
 
 @pytest.mark.parametrize(
@@ -200,41 +217,21 @@ def test_graph_cursor_that_does_not_advance_is_an_error(provider):
 )
 def test_graph_errors_are_typed_and_not_retried(provider, answer, error):
     serve(provider, FRIENDS_URL, [answer])
-    client = RecordingGraph()
 
     with pytest.raises(error):
-        list(client.iter_pages(FB_TOKEN))
-    assert len(provider.calls) == 1 and client.sleeps == []
+        list(RecordingGraph().iter_pages(FB_TOKEN))
+    assert len(provider.calls) == 1
 
 
 @pytest.mark.parametrize("code", [4, 17, 32, 613])
-def test_graph_throttling_is_retried_four_times_with_bounded_sleeps_then_raised(provider, code):
+def test_graph_throttling_is_raised_at_once_for_the_task_to_wait(provider, code):
+    """No retry and no sleep inside the client: the task re-queues itself with a countdown."""
     serve(provider, FRIENDS_URL, [graph_error(code)] * 5)
-    client = RecordingGraph()
 
-    with pytest.raises(ProviderRateLimited):
-        list(client.iter_pages(FB_TOKEN))
-    assert len(provider.calls) == 5
-    assert client.sleeps == [2, 4, 8, 16]
-
-
-def test_graph_throttling_then_success_retries_the_same_page(provider):
-    answers = graph_pages(2, 1, total=2)
-    throttled = iter([True])
-
-    def reply(query):
-        if query.get("after") == "c1" and next(throttled, False):
-            return graph_error(4)
-        return answers(query)
-
-    serve(provider, FRIENDS_URL, reply)
-    client = RecordingGraph()
-
-    pages = list(client.iter_pages(FB_TOKEN, page_size=1))
-
-    assert len(pages) == 2
-    assert [params_of(call).get("after") for call in provider.calls] == [None, "c1", "c1"]
-    assert client.sleeps == [2]
+    with pytest.raises(ProviderRateLimited) as raised:
+        list(RecordingGraph().iter_pages(FB_TOKEN))
+    assert len(provider.calls) == 1
+    assert raised.value.retry_after is None  # Graph sends no Retry-After: the task waits a minute
 
 
 # --- People connections --------------------------------------------------------------------
@@ -315,7 +312,8 @@ def test_people_full_sync_pages_and_asks_for_a_sync_token(provider):
     sent = [params_of(call) for call in provider.calls]
     assert [p.get("pageToken") for p in sent] == [None, "p1", "p2"]
     for p in sent:
-        assert p["personFields"] == "names,emailAddresses,photos"
+        # metadata: the only way an incremental sync sees metadata.deleted.
+        assert p["personFields"] == "metadata,names,emailAddresses,photos"
         assert p["pageSize"] == "2"
         assert p["requestSyncToken"] == "true" and "syncToken" not in p
     assert all(call.request.headers["Authorization"] == f"Bearer {G_TOKEN}" for call in provider.calls)
@@ -353,7 +351,23 @@ def test_people_expired_sync_token(provider):
     with pytest.raises(ExpiredSyncToken) as raised:
         list(client.iter_pages(G_TOKEN, sync_token="old"))
     assert raised.value.code == "expired_sync_token"
-    assert len(provider.calls) == 1 and client.sleeps == []
+    assert len(provider.calls) == 1
+
+
+def test_people_expired_sync_token_as_410(provider):
+    """Google's guide sample checks 410 for an expired sync token; observed answers say 400."""
+    _, headers, body = EXPIRED
+    serve(provider, CONNECTIONS_URL, [(410, headers, {"error": {**body["error"], "code": 410}})])
+
+    with pytest.raises(ExpiredSyncToken):
+        list(RecordingPeople().iter_pages(G_TOKEN, sync_token="old"))
+
+
+def test_people_410_with_another_reason_is_not_an_expired_sync_token(provider):
+    serve(provider, CONNECTIONS_URL, [google_error(410, "GONE", "SOMETHING_ELSE")])
+
+    with pytest.raises(ProviderUnavailable):
+        list(RecordingPeople().iter_pages(G_TOKEN, sync_token="old"))
 
 
 @pytest.mark.parametrize(
@@ -361,54 +375,137 @@ def test_people_expired_sync_token(provider):
     [
         (google_error(401, "UNAUTHENTICATED"), ProviderAuthError),
         (google_error(403, "PERMISSION_DENIED", "ACCESS_TOKEN_SCOPE_INSUFFICIENT"), ProviderPermissionError),
+        (google_error(403, "PERMISSION_DENIED", "SERVICE_DISABLED"), ProviderConfigurationError),
+        (google_error(403, "PERMISSION_DENIED", "BILLING_DISABLED"), ProviderConfigurationError),
+        (google_error(403, "PERMISSION_DENIED"), ProviderConfigurationError),
+        (google_error(403, "PERMISSION_DENIED", "RATE_LIMIT_EXCEEDED"), ProviderRateLimited),
         (google_error(400, "INVALID_ARGUMENT"), ProviderUnavailable),
         (google_error(500, "INTERNAL"), ProviderUnavailable),
     ],
 )
 def test_people_errors_are_typed_and_not_retried(provider, answer, error):
     serve(provider, CONNECTIONS_URL, [answer])
-    client = RecordingPeople()
 
     with pytest.raises(error):
-        list(client.iter_pages(G_TOKEN))
-    assert len(provider.calls) == 1 and client.sleeps == []
+        list(RecordingPeople().iter_pages(G_TOKEN))
+    assert len(provider.calls) == 1
+
+
+# A People API call from a Cloud project where the API is not enabled: Google's error model
+# (https://cloud.google.com/apis/design/errors) with ErrorInfo SERVICE_DISABLED
+# (https://github.com/googleapis/googleapis/blob/master/google/api/error_reason.proto); the
+# activationUrl key as live answers carry it (field: NoeFabris/opencode-antigravity-auth#478).
+ACTIVATION = "https://console.developers.google.com/apis/api/people.googleapis.com/overview?project=123"
+SERVICE_DISABLED = {
+    "error": {
+        "code": 403,
+        "message": f"People API has not been used in project 123 before or it is disabled. Enable it by "
+        f"visiting {ACTIVATION} then retry.",
+        "status": "PERMISSION_DENIED",
+        "details": [
+            {
+                "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                "reason": "SERVICE_DISABLED",
+                "domain": "googleapis.com",
+                "metadata": {
+                    "consumer": "projects/123",
+                    "service": "people.googleapis.com",
+                    "activationUrl": ACTIVATION,
+                },
+            }
+        ],
+    }
+}
+
+
+def test_people_service_disabled_tells_the_operator_what_to_enable(provider):
+    serve(provider, CONNECTIONS_URL, [(403, {}, SERVICE_DISABLED)])
+
+    with pytest.raises(ProviderConfigurationError) as raised:
+        list(RecordingPeople().iter_pages(G_TOKEN))
+
+    assert not isinstance(raised.value, ProviderPermissionError)  # granting a scope again won't help
+    assert raised.value.action == (
+        f"Enable the People API (people.googleapis.com) in Google Cloud project projects/123: {ACTIVATION}"
+    )
+
+
+def test_people_service_disabled_from_the_help_link_or_the_legacy_reason(provider):
+    """The older shape: ErrorInfo without activationUrl but a Help link (mxrch/GHunt#382), and
+    the legacy ``errors[].reason`` accessNotConfigured (ThomasHabets/cmdg#93)."""
+    help_only = {
+        "error": {
+            "code": 403,
+            "message": "People API has not been used in project 123 before or it is disabled.",
+            "status": "PERMISSION_DENIED",
+            "details": [
+                {"@type": "type.googleapis.com/google.rpc.Help", "links": [{"url": ACTIVATION}]},
+                {
+                    "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                    "reason": "SERVICE_DISABLED",
+                    "metadata": {"consumer": "projects/123", "service": "people.googleapis.com"},
+                },
+            ],
+        }
+    }
+    legacy = {
+        "error": {
+            "code": 403,
+            "message": "Access Not Configured.",
+            "errors": [{"domain": "usageLimits", "reason": "accessNotConfigured", "message": "..."}],
+        }
+    }
+    serve(provider, CONNECTIONS_URL, [(403, {}, help_only), (403, {}, legacy)])
+
+    with pytest.raises(ProviderConfigurationError) as first:
+        list(RecordingPeople().iter_pages(G_TOKEN))
+    with pytest.raises(ProviderConfigurationError) as second:
+        list(RecordingPeople().iter_pages(G_TOKEN))
+
+    assert first.value.action.endswith(ACTIVATION)
+    assert "Enable the People API" in second.value.action
 
 
 @pytest.mark.parametrize(
-    ("headers", "sleeps"),
+    ("headers", "details", "retry_after"),
     [
-        ({}, [2, 4, 8, 16]),  # no Retry-After: exponential
-        ({"Retry-After": "3"}, [3, 3, 3, 3]),  # the provider's word
-        ({"Retry-After": "120"}, [30, 30, 30, 30]),  # but never longer than the bound
+        ({}, [], None),  # nothing said: the task waits at least a minute
+        ({"Retry-After": "3"}, [], 3),  # the provider's word
+        ({}, [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "42s"}], 42),
     ],
 )
-def test_people_429_is_retried_four_times_with_bounded_sleeps_then_raised(provider, headers, sleeps):
-    serve(provider, CONNECTIONS_URL, [google_error(429, "RESOURCE_EXHAUSTED", headers=headers)] * 5)
-    client = RecordingPeople()
+def test_people_429_is_raised_at_once_with_the_wait_google_asked_for(provider, headers, details, retry_after):
+    """No retry and no sleep inside the client: the task re-queues itself with a countdown."""
+    status, _, body = google_error(429, "RESOURCE_EXHAUSTED", "RATE_LIMIT_EXCEEDED")
+    body["error"]["details"] += details
+    serve(provider, CONNECTIONS_URL, [(status, headers, body)] * 5)
 
-    with pytest.raises(ProviderRateLimited):
-        list(client.iter_pages(G_TOKEN))
-    assert len(provider.calls) == 5
-    assert client.sleeps == sleeps
+    with pytest.raises(ProviderRateLimited) as raised:
+        list(RecordingPeople().iter_pages(G_TOKEN))
+    assert len(provider.calls) == 1
+    assert raised.value.retry_after == retry_after
 
 
-def test_people_429_then_success_retries_the_same_page(provider):
-    pages = people_pages(2, 1)
-    throttled = iter([True])
+def test_people_page_token_that_comes_back_is_an_error(provider):
+    tokens = iter(["pA", "pB", "pA", "pB"])
 
     def reply(query):
-        if query.get("pageToken") == "p1" and next(throttled, False):
-            return google_error(429, "RESOURCE_EXHAUSTED", headers={"Retry-After": "1"})
-        return pages(query)
+        return 200, {}, {"connections": [person(1)], "nextPageToken": next(tokens)}
 
     serve(provider, CONNECTIONS_URL, reply)
-    client = RecordingPeople()
 
-    got = list(client.iter_pages(G_TOKEN, page_size=1))
+    with pytest.raises(PagingError):
+        list(RecordingPeople().iter_pages(G_TOKEN))
+    assert [params_of(call).get("pageToken") for call in provider.calls] == [None, "pA", "pB"]
 
-    assert [page.next_sync_token for page in got] == [None, "sync-2"]
-    assert [params_of(call).get("pageToken") for call in provider.calls] == [None, "p1", "p1"]
-    assert client.sleeps == [1]
+
+def test_people_more_pages_than_the_bound_is_an_error(provider, settings):
+    settings.FRIENDS_SYNC_MAX_PAGES = 2
+    serve(provider, CONNECTIONS_URL, people_pages(4, 1))
+
+    with pytest.raises(PagingError):
+        list(RecordingPeople().iter_pages(G_TOKEN, page_size=1))
+    assert len(provider.calls) == 2
 
 
 def test_people_malformed_json_is_unavailable(provider):

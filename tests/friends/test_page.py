@@ -107,6 +107,16 @@ def test_failed_says_why_and_offers_try_again(page, g_link):
     assert "Try again" in part
 
 
+def test_unavailable_says_so_plainly_and_keeps_the_operators_message_off_the_page(page, g_link):
+    action = "Enable the People API (people.googleapis.com) in Google Cloud project projects/1: https://x"
+    SyncStateFactory(link=g_link, status=SyncStatus.UNAVAILABLE, last_error=action)
+    part = section(page(), "google")
+    assert 'data-state="unavailable"' in part
+    assert "Your Google contacts are unavailable right now" in part
+    assert "Try again" in part
+    assert "Grant permission" not in part and "People API" not in part and "projects/1" not in part
+
+
 def test_needs_reconnect_offers_reconnect(page, fb_link):
     fb_link.grant.status = GrantStatus.NEEDS_RECONNECT
     fb_link.grant.save()

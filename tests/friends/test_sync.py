@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -16,9 +17,11 @@ from accounts.clients.errors import (
     ProviderUnavailable,
 )
 from accounts.models import GrantStatus
+from friends import tasks
 from friends.clients.graph import FriendsPage
-from friends.models import FacebookFriend, FriendSyncState, GoogleContact, SyncStatus
-from friends.services import SyncResult, friends_sync
+from friends.clients.paging import PagingError
+from friends.models import SYNC_STALE_AFTER, FacebookFriend, FriendSyncState, GoogleContact, SyncStatus
+from friends.services import SyncOutcome, SyncResult, friends_sync
 from tests.factories import LinkFactory, make_grant
 from tests.friends.factories import (
     ScriptedGraphClient,
@@ -222,6 +225,54 @@ def test_provider_trouble_fails_retryably_and_keeps_what_was_stored(fb_grant, er
     assert "fb-token" not in state.last_error
     assert len(uids(fb_grant)) == 4  # nothing deleted on a failed pass
     assert state.last_success_at is not None  # the page still says when it last worked
+
+
+def test_endless_paging_fails_without_a_quick_retry_and_keeps_what_was_stored(fb_grant):
+    friends_sync(grant=fb_grant, client=ScriptedGraphClient(friends_pages(4, 4)))
+    looping = [friends_pages(2, 2, start=100)[0], PagingError("cursor repeated", provider="facebook")]
+
+    outcome = friends_sync(grant=fb_grant, client=ScriptedGraphClient(looping))
+
+    assert outcome.result == SyncResult.FAILED and not outcome.retryable
+    assert state_of(fb_grant).status == SyncStatus.FAILED
+    assert {friend(n).uid for n in range(4)} <= uids(fb_grant)  # nothing deleted
+
+
+def test_soft_time_limit_leaves_the_state_clean_and_keeps_what_was_stored(fb_grant):
+    """Celery raises SoftTimeLimitExceeded inside the task: the state must not stay "syncing"."""
+    friends_sync(grant=fb_grant, client=ScriptedGraphClient(friends_pages(4, 4)))
+    slow = ScriptedGraphClient([friends_pages(2, 2, start=100)[0], SoftTimeLimitExceeded()])  # type: ignore[list-item]
+
+    with pytest.raises(SoftTimeLimitExceeded):
+        friends_sync(grant=fb_grant, client=slow)
+
+    state = state_of(fb_grant)
+    assert state.status == SyncStatus.FAILED and state.started_at is None
+    assert "took too long" in state.last_error
+    assert {friend(n).uid for n in range(4)} <= uids(fb_grant)  # nothing deleted
+
+
+def test_the_sync_task_has_soft_and_hard_time_limits(settings):
+    assert tasks.sync_link.soft_time_limit == settings.FRIENDS_SYNC_SOFT_TIME_LIMIT
+    assert tasks.sync_link.time_limit == settings.FRIENDS_SYNC_TIME_LIMIT
+    # Soft first (the task cleans up), then hard, both before a sync is taken to be dead.
+    assert 0 < tasks.sync_link.soft_time_limit < tasks.sync_link.time_limit < SYNC_STALE_AFTER.total_seconds()
+
+
+@pytest.mark.parametrize(
+    ("outcome", "retries", "countdown"),
+    [
+        (SyncOutcome("google", SyncResult.FAILED, rate_limited=True, retry_after=7), 0, 7),
+        (SyncOutcome("google", SyncResult.FAILED, rate_limited=True), 0, 60),  # no Retry-After
+        (SyncOutcome("google", SyncResult.FAILED, rate_limited=True, retry_after=0), 2, 1),
+        (SyncOutcome("google", SyncResult.FAILED, rate_limited=True, retry_after=86400), 0, 900),
+        (SyncOutcome("google", SyncResult.FAILED), 0, 60),  # provider down: 1, 2, 4, 8 minutes
+        (SyncOutcome("google", SyncResult.FAILED), 3, 480),
+        (SyncOutcome("google", SyncResult.FAILED), 9, 900),
+    ],
+)
+def test_requeue_countdowns_honour_the_provider_within_bounds(outcome, retries, countdown):
+    assert tasks.retry_countdown(outcome, retries) == countdown
 
 
 # --- one at a time ------------------------------------------------------------------------------

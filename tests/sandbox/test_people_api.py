@@ -6,12 +6,13 @@ import pytest
 
 from sandbox import services
 from sandbox.models import SandboxContact, SandboxPerson
-from tests.sandbox.flows import g_tokens
+from tests.sandbox.flows import g_token_request, g_tokens
 
 pytestmark = pytest.mark.django_db
 
 CONNECTIONS = "/sandbox/people/v1/people/me/connections"
 FIELDS = "names,emailAddresses,photos"
+SYNC_FIELDS = "metadata,names,emailAddresses,photos"
 
 
 def connections(client, token: str, **params):
@@ -109,7 +110,7 @@ def test_incremental_sync_returns_changes_and_tombstones(client, token, ada, boo
     services.contact_delete(contact=gone)
     added = services.contact_add(owner=ada, given_name="Newcomer", email="new@example.com")
 
-    entries, bodies = list_all(client, token, pageSize=2, syncToken=sync_token)
+    entries, bodies = list_all(client, token, pageSize=2, syncToken=sync_token, personFields=SYNC_FIELDS)
 
     by_name = {entry["resourceName"]: entry for entry in entries}
     assert set(by_name) == {changed.resource_name, gone.resource_name, added.resource_name}
@@ -123,8 +124,39 @@ def test_incremental_sync_returns_changes_and_tombstones(client, token, ada, boo
     next_token = bodies[-1]["nextSyncToken"]
 
     # Nothing changed since: an empty answer that still hands out a sync token.
-    quiet = connections(client, token, syncToken=next_token).json()
+    quiet = connections(client, token, syncToken=next_token, personFields=SYNC_FIELDS).json()
     assert "connections" not in quiet and quiet["nextSyncToken"]
+
+
+def test_the_field_mask_is_honoured_as_google_does(client, token, ada, book):
+    """Only the fields asked for, besides resourceName and etag; a deletion shows as
+    metadata.deleted only to a client that asked for metadata.
+    https://developers.google.com/people/api/rest/v1/people.connections/list#query-parameters"""
+    sync_token = list_all(client, token, requestSyncToken="true")[1][-1]["nextSyncToken"]
+    services.contact_delete(contact=book[1])
+
+    names_only = connections(client, token, personFields="names").json()["connections"][0]
+    with_metadata = connections(client, token, personFields="metadata").json()["connections"][0]
+    blind = connections(client, token, syncToken=sync_token, personFields="names").json()["connections"]
+    seen = connections(client, token, syncToken=sync_token, personFields="metadata").json()["connections"]
+
+    assert set(names_only) == {"resourceName", "etag", "names"}
+    assert set(with_metadata) == {"resourceName", "etag", "metadata"}
+    assert with_metadata["metadata"]["sources"][0]["type"] == "CONTACT"
+    assert "deleted" not in with_metadata["metadata"]
+    assert blind == [{"resourceName": book[1].resource_name, "etag": blind[0]["etag"]}]
+    assert seen == [
+        {"resourceName": book[1].resource_name, "etag": blind[0]["etag"], "metadata": {"deleted": True}}
+    ]
+
+
+def test_without_person_fields_is_invalid_argument_as_at_google(client, token):
+    response = client.get(CONNECTIONS, HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert (error["code"], error["status"]) == (400, "INVALID_ARGUMENT")
+    assert "personFields" in error["message"]
 
 
 def test_a_full_sync_leaves_deleted_contacts_out(client, token, book):
@@ -198,6 +230,52 @@ def test_without_a_valid_token_is_unauthenticated(client, people):
     response = client.get(CONNECTIONS, {"personFields": FIELDS}, HTTP_AUTHORIZATION="Bearer sbx-g-at-nope")
 
     assert response.status_code == 401 and response.json()["error"]["status"] == "UNAUTHENTICATED"
+
+
+def test_service_disabled_on_demand(client, token, arm):
+    """The People API not enabled in the Cloud project: 403 with ErrorInfo SERVICE_DISABLED,
+    as the API design guide and error_reason.proto describe it (see ``wire``)."""
+    arm("google", "connections", "service_disabled")
+
+    response = connections(client, token)
+
+    assert response.status_code == 403
+    error = response.json()["error"]
+    assert (error["code"], error["status"]) == (403, "PERMISSION_DENIED")
+    info = next(d for d in error["details"] if d["@type"] == "type.googleapis.com/google.rpc.ErrorInfo")
+    assert (info["reason"], info["domain"]) == ("SERVICE_DISABLED", "googleapis.com")
+    assert info["metadata"]["service"] == "people.googleapis.com"
+    assert info["metadata"]["consumer"].startswith("projects/")
+    assert info["metadata"]["activationUrl"].startswith(
+        "https://console.developers.google.com/apis/api/people.googleapis.com/overview?project="
+    )
+    assert connections(client, token).status_code == 200
+
+
+def test_access_token_expired_on_demand_kills_only_the_access_token(client, ada, arm):
+    body, _ = g_tokens(client, ada)
+    arm("google", "connections", "access_token_expired")
+
+    assert connections(client, body["access_token"]).status_code == 401
+    assert connections(client, body["access_token"]).status_code == 401  # dead for good
+    refreshed = g_token_request(
+        client, {"grant_type": "refresh_token", "refresh_token": body["refresh_token"]}
+    )
+    assert refreshed.status_code == 200  # the refresh token lives on
+    assert connections(client, refreshed.json()["access_token"]).status_code == 200
+
+
+def test_paging_loop_on_demand_sends_page_tokens_round(client, token, book, arm):
+    arm("google", "connections", "paging_loop", times=4)
+
+    seen = []
+    page_token = None
+    for _ in range(4):
+        extra = {"pageToken": page_token} if page_token else {}
+        page_token = connections(client, token, pageSize=4, **extra).json()["nextPageToken"]
+        seen.append(page_token)
+
+    assert seen[0] == seen[2] and seen[1] == seen[3] and seen[0] != seen[1]
 
 
 def test_rate_limited_on_demand(client, token, arm):

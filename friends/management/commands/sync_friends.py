@@ -55,6 +55,7 @@ class Command(BaseCommand):
             f"{len(grant_list)} linked account{pluralize(len(grant_list))}: {results[R.OK]} synced, "
             f"{results[R.NEEDS_RECONNECT]} need reconnect, "
             f"{results[R.PERMISSION_DECLINED]} permission declined, "
-            f"{results[R.FAILED]} failed, {results[R.ALREADY_RUNNING]} already syncing; "
+            f"{results[R.FAILED]} failed, {results[R.UNAVAILABLE]} unavailable (see the log), "
+            f"{results[R.ALREADY_RUNNING]} already syncing; "
             f"{fetched} people fetched, {deleted} removed"
         )
