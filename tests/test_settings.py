@@ -104,7 +104,7 @@ def test_a_celery_broker_url_is_a_broker_too():
         "shell",
         "--no-imports",
         "-c",
-        "from django.conf import settings; print(settings.CELERY_BROKER_URL, settings.CELERY_TASK_ALWAYS_EAGER)",
+        "from django.conf import settings as s; print(s.CELERY_BROKER_URL, s.CELERY_TASK_ALWAYS_EAGER)",
         env=production_env(REDIS_URL=None, CELERY_BROKER_URL="amqp://guest@127.0.0.1:5672//"),
     )
 
