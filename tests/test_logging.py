@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import io
 import logging
+import os
+import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -182,3 +185,33 @@ def test_gunicorn_access_log_atoms_carry_no_query_string_and_no_credentials():
     text = repr(cleaned)
     for secret in (GOOGLE_CODE_ENCODED, SANDBOX_TOKEN, "state=abc", "sessionid=abc"):
         assert secret not in text
+
+
+CELERY_WORKER_LOGGING = f"""
+from socialsite.celery import app
+app.log.setup(loglevel="INFO", redirect_stdouts=False, hostname="worker@test")
+import logging
+try:
+    raise RuntimeError("GET /oauth/access_token?code={GOOGLE_CODE_ENCODED}&client_secret=s3cr3t-app")
+except RuntimeError as error:
+    logging.getLogger("celery.app.trace").error("Task sync raised unexpected: %r", error, exc_info=True)
+"""
+
+
+def test_a_celery_worker_s_own_log_handlers_redact_task_failures():
+    """The worker swaps Django's log handlers for its own; they must redact as well."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "socialsite.settings"}
+    env.pop("REDIS_URL", None)
+    result = subprocess.run(
+        [sys.executable, "-c", CELERY_WORKER_LOGGING],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    output = result.stdout + result.stderr
+    assert "Task sync raised unexpected: RuntimeError(" in output
+    assert "Traceback (most recent call last)" in output
+    assert GOOGLE_CODE_ENCODED not in output and "s3cr3t-app" not in output
