@@ -38,10 +38,18 @@ def chain(error: BaseException) -> Iterator[BaseException]:
         pending.extend(e for e in (current.__cause__, current.__context__) if e is not None)
 
 
-def everything_printable(error: BaseException) -> str:
+def printed(error: BaseException) -> str:
+    """What a log line can show of an error: its traceback, and each chained one's str and repr."""
     parts = ["".join(traceback.format_exception(error))]
     for current in chain(error):
         parts += [str(current), repr(current), repr(current.args)]
+    return "\n".join(parts)
+
+
+def everything_printable(error: BaseException) -> str:
+    """``printed`` plus the URLs of requests and responses attached to chained exceptions."""
+    parts = [printed(error)]
+    for current in chain(error):
         for attribute in ("request", "response"):
             attached = getattr(current, attribute, None)
             parts.append(repr(getattr(attached, "url", "")))
@@ -147,3 +155,31 @@ def test_a_logged_transport_failure_shows_its_cause_without_the_url(graph_at):
     assert "TransportError: ConnectionError calling 127.0.0.1" in output
     for secret in (APP_SECRET, SHORT_LIVED, "oauth/access_token?"):
         assert secret not in output
+
+
+def test_social_core_s_own_transport_errors_at_sign_in_carry_no_secret(graph_at, rf):
+    """The sign-in's token call is social-core's (``BaseAuth.request``), not our client's.
+
+    social-core redacts the messages of the ``requests`` exceptions it chains; the request
+    objects still attached to them keep the URL (its docstring says so), which no log
+    line prints: the redaction filter renders the traceback and drops the live exception.
+    """
+    from social_core.exceptions import AuthProviderError
+    from social_django.utils import load_backend, load_strategy
+
+    graph_at(f"http://127.0.0.1:{closed_port()}")
+    request = rf.get("/complete/facebook/")
+    request.session = {}
+    backend = load_backend(load_strategy(request), "facebook", redirect_uri=None)
+    code = "sbx-fb-code-Zx8Cv6Bn4Mm2"
+
+    with pytest.raises(AuthProviderError) as caught:
+        backend.get_json(
+            backend.access_token_url(),
+            params={"client_id": "1", "client_secret": APP_SECRET, "code": code, "redirect_uri": "http://x/"},
+        )
+
+    printable = printed(caught.value)
+    assert caught.value.code == "connection_failed"
+    for secret in (APP_SECRET, code):
+        assert secret not in printable
