@@ -20,7 +20,6 @@ import re
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -129,6 +128,13 @@ def gunicorn(sandbox, celery_worker) -> Iterator[Gunicorn]:
         server.stop()
 
 
+def _unfinished(log: str) -> set[str]:
+    """Ids of the tasks the worker's log shows received but not yet finished."""
+    received = set(re.findall(r"Task [\w.]+\[([^\]]+)\] received", log))
+    finished = set(re.findall(r"Task [\w.]+\[([^\]]+)\] (?:succeeded|raised|retry)", log))
+    return received - finished
+
+
 def _answers(url: str) -> bool:
     try:
         return requests.get(url, timeout=2).ok
@@ -137,6 +143,7 @@ def _answers(url: str) -> bool:
 
 
 def test_no_code_token_or_secret_reaches_any_log_stream(gunicorn, celery_worker, ada, grace):
+    worker_log_before = len(celery_worker.log.read_text())
     ada_browser = Browser(base=gunicorn.base, session=requests.Session())
     grace_browser = Browser(base=gunicorn.base, session=requests.Session())
     stranger = Browser(base=gunicorn.base, session=requests.Session())
@@ -166,7 +173,8 @@ def test_no_code_token_or_secret_reaches_any_log_stream(gunicorn, celery_worker,
     assert wait_until(lambda: not ProviderGrant.objects.filter(last_refreshed_at__isnull=True).exists()), (
         celery_worker.log.read_text()[-3000:]
     )
-    time.sleep(1)  # let the worker finish writing its last log lines (not a timing assertion)
+    # The worker logs each task's end after its database write: wait for those lines too.
+    assert wait_until(lambda: not _unfinished(celery_worker.log.read_text()[worker_log_before:]))
     gunicorn.stop()
 
     issued = list(SandboxToken.objects.values_list("value", flat=True))
@@ -190,8 +198,9 @@ def test_no_code_token_or_secret_reaches_any_log_stream(gunicorn, celery_worker,
     assert "Social authentication failure: code=" in errors
     assert "facebook long-lived exchange failed at login" in errors
     assert "Traceback (most recent call last)" in errors  # a 5xx failure is logged with its chain
-    worker_log = streams["celery worker log"]
-    assert "friends.tasks.sync_link" in worker_log and "accounts.tasks.refresh_grant" in worker_log
+    worker_log = streams["celery worker log"][worker_log_before:]
+    assert re.search(r"Task friends.tasks.sync_link\[[^\]]+\] succeeded", worker_log)
+    assert re.search(r"Task accounts.tasks.refresh_expiring_grants\[[^\]]+\] succeeded", worker_log)
 
     for name, text in streams.items():
         assert "sbx-" not in text, f"{name}: {text[text.index('sbx-') - 200 :][:400]}"
