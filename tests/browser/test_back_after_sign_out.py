@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import CHROMIUM_ARGS, TIMEOUT_MS
 from tests.browser.flows import sign_in
@@ -20,23 +20,23 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def everyday_page() -> Iterator[Page]:
+def everyday_page(browser: Browser) -> Iterator[Page]:
     """A page in a Chromium as people run it: with its back/forward cache on.
 
     Playwright switches the back/forward cache off by default (``--disable-back-forward-cache``),
-    which would let this test pass against a page that a real browser restores on Back.
+    which would let this test pass against a page that a real browser restores on Back. The
+    second Chromium is launched through the suite's Playwright (one per thread is allowed).
     """
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium_path(),
-            headless=True,
-            args=CHROMIUM_ARGS,
-            ignore_default_args=["--disable-back-forward-cache"],
-        )
-        context = browser.new_context()
-        context.set_default_timeout(TIMEOUT_MS)
-        yield context.new_page()
-        browser.close()
+    everyday = browser.browser_type.launch(
+        executable_path=chromium_path(),
+        headless=True,
+        args=CHROMIUM_ARGS,
+        ignore_default_args=["--disable-back-forward-cache"],
+    )
+    context = everyday.new_context()
+    context.set_default_timeout(TIMEOUT_MS)
+    yield context.new_page()
+    everyday.close()
 
 
 def test_back_after_sign_out_does_not_show_the_friends_list(sandbox, ada, everyday_page: Page, screenshot):
