@@ -58,7 +58,7 @@ bench: $(VENV)/.installed
 serve: $(VENV)/.installed
 	$(PY) manage.py collectstatic --noinput
 	$(PY) manage.py migrate --noinput
-	$(BIN)/gunicorn socialsite.wsgi --bind 127.0.0.1:$(PORT) --workers $${WEB_CONCURRENCY:-3} --threads 4 --timeout 30 --graceful-timeout 20 --access-logfile -
+	$(BIN)/gunicorn --config socialsite/gunicorn.conf.py --bind 127.0.0.1:$(PORT)
 
 ## Celery worker with the beat schedule embedded (needs REDIS_URL).
 worker: $(VENV)/.installed

@@ -130,6 +130,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Every response to a signed-in person: Cache-Control no-store (Back after sign-out).
+    "socialsite.middleware.PrivatePagesNeverCachedMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.middleware.LoginErrorMiddleware",
@@ -178,10 +180,22 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Celery: the Redis broker in production; inline (eager) when REDIS_URL is unset.
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# Celery: the broker is CELERY_BROKER_URL when set (e.g. RabbitMQ), else REDIS_URL. Without
+# one, tasks run inline (eager) inside the web request: fine for development, but in
+# production a friends sync with back-off would then run against gunicorn's 30 s timeout.
+# So with DEBUG off a missing broker stops startup, unless TASKS_INLINE=true opts in
+# (a single-box install that accepts that trade-off).
+_BROKER_URL = env_str("CELERY_BROKER_URL") or REDIS_URL
+TASKS_INLINE = env_bool("TASKS_INLINE", DEBUG and not _BROKER_URL)
+if not TASKS_INLINE and not _BROKER_URL:
+    raise ImproperlyConfigured(
+        "REDIS_URL is not set; it is required when DEBUG is off: background tasks (friends sync, "
+        "token refresh) need a broker (REDIS_URL, or CELERY_BROKER_URL). For a single-box install "
+        "set TASKS_INLINE=true to run them inside the web request instead (see .env.example)."
+    )
+CELERY_BROKER_URL = _BROKER_URL or "memory://"
 CELERY_RESULT_BACKEND = None
-CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_TASK_ALWAYS_EAGER = TASKS_INLINE
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -33,6 +33,8 @@ def production_env(**overrides: str | None) -> dict[str, str]:
         GOOGLE_CLIENT_SECRET=secrets.token_urlsafe(24),
         ALLOWED_HOSTS="socialsite.example",
         CSRF_TRUSTED_ORIGINS="https://socialsite.example",
+        # `check` never connects to it; production needs a broker configured to start at all.
+        REDIS_URL="redis://127.0.0.1:6379/0",
     )
     for name, value in overrides.items():
         if value is None:
@@ -86,3 +88,38 @@ def test_malformed_token_encryption_keys_fail_the_system_check(keys):
     assert result.returncode != 0
     assert "accounts.E001" in result.stderr
     assert keys not in result.stdout + result.stderr  # the check names the entry, never the key
+
+
+def test_production_refuses_to_start_without_a_broker_and_names_redis_url():
+    result = manage("check", env=production_env(REDIS_URL=None))
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "REDIS_URL is not set" in result.stderr
+    assert "TASKS_INLINE" in result.stderr  # and says how a single box opts out
+
+
+def test_a_celery_broker_url_is_a_broker_too():
+    result = manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings as s; print(s.CELERY_BROKER_URL, s.CELERY_TASK_ALWAYS_EAGER)",
+        env=production_env(REDIS_URL=None, CELERY_BROKER_URL="amqp://guest@127.0.0.1:5672//"),
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["amqp://guest@127.0.0.1:5672//", "False"]
+
+
+def test_tasks_inline_is_an_explicit_opt_in_for_a_single_box():
+    result = manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings; print(settings.CELERY_TASK_ALWAYS_EAGER)",
+        env=production_env(REDIS_URL=None, TASKS_INLINE="true"),
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True"]

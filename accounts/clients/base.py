@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
@@ -20,6 +21,21 @@ from accounts.clients.errors import (
 )
 
 logger = logging.getLogger(__name__)
+
+
+def _host(url: str) -> str:
+    try:
+        return urlsplit(url).netloc or "?"
+    except ValueError:
+        return "?"
+
+
+class TransportError(Exception):
+    """What went wrong on the wire, by exception type and host: never the URL or a body."""
+
+    @classmethod
+    def of(cls, error: requests.RequestException, url: str) -> TransportError:
+        return cls(f"{type(error).__name__} calling {_host(url)}")
 
 
 def _retry_after(response: requests.Response) -> float | None:
@@ -42,26 +58,25 @@ class ProviderClient:
         return None
 
     def _request(self, method: str, url: str, *, role: str, **kwargs: Any) -> Any:
-        """Send one call and return its JSON body, or raise a ``ProviderError``."""
+        """Send one call and return its JSON body, or raise a ``ProviderError``.
+
+        The typed error never carries the ``requests`` exception: its message, and its
+        request and response objects, hold the full URL (a GET token endpoint puts
+        ``client_secret``, ``code`` and ``fb_exchange_token`` in the query) and a traceback or
+        a Celery failure log would print it. The typed error is raised from a ``TransportError``
+        that names the failure and the host only, outside the ``except`` block, so the
+        original is not even its ``__context__``.
+        """
         kwargs.setdefault("timeout", self.timeout)
-        try:
-            response = self.session.request(method, url, **kwargs)
-        except requests.Timeout as error:
-            raise ProviderUnavailable(f"{self.provider} {role}: timed out", provider=self.provider) from error
-        except requests.RequestException as error:
+        response, failure = self._send(method, url, role=role, **kwargs)
+        if failure is not None:
+            raise failure[0] from failure[1]
+        assert response is not None
+        body, malformed = self._json(response)
+        if malformed and response.ok:
             raise ProviderUnavailable(
-                f"{self.provider} {role}: {type(error).__name__}", provider=self.provider
-            ) from error
-        try:
-            body = response.json() if response.content else {}
-        except ValueError as error:
-            if response.ok:
-                raise ProviderUnavailable(
-                    f"{self.provider} {role}: malformed JSON",
-                    provider=self.provider,
-                    status=response.status_code,
-                ) from error
-            body = None
+                f"{self.provider} {role}: malformed JSON", provider=self.provider, status=response.status_code
+            ) from TransportError(f"{_host(url)}: the answer is not JSON")
         if response.ok:
             return body
         typed = self.classify_error(response, body)
@@ -75,6 +90,28 @@ class ProviderClient:
             typed.code,
         )
         raise typed
+
+    def _send(
+        self, method: str, url: str, *, role: str, **kwargs: Any
+    ) -> tuple[requests.Response | None, tuple[ProviderError, TransportError] | None]:
+        try:
+            return self.session.request(method, url, **kwargs), None
+        except requests.Timeout as error:
+            typed = ProviderUnavailable(f"{self.provider} {role}: timed out", provider=self.provider)
+            return None, (typed, TransportError.of(error, url))
+        except requests.RequestException as error:
+            typed = ProviderUnavailable(
+                f"{self.provider} {role}: {type(error).__name__}", provider=self.provider
+            )
+            return None, (typed, TransportError.of(error, url))
+
+    @staticmethod
+    def _json(response: requests.Response) -> tuple[Any, bool]:
+        """The body as JSON and whether it was malformed (then the body is None)."""
+        try:
+            return (response.json() if response.content else {}), False
+        except ValueError:
+            return None, True
 
     def _default_error(self, response: requests.Response, role: str) -> ProviderError:
         status = response.status_code
