@@ -15,7 +15,7 @@ from social_django.utils import load_strategy
 from accounts.backends.google import CONTACTS_SCOPE, GoogleBackend
 from accounts.clients.errors import (
     ProviderAuthError,
-    ProviderError,
+    ProviderConfigurationError,
     ProviderPermissionError,
     ProviderRateLimited,
 )
@@ -210,15 +210,10 @@ def test_missing_scope_means_grant_permission(provider):
         list(People().iter_pages(TOKEN))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 8 item 4 (another engineer): a 403 SERVICE_DISABLED is an operator problem, "
-    "today it is read as a missing scope (ProviderPermissionError)",
-)
 def test_disabled_people_api_is_not_a_missing_scope(provider):
     serve(provider, "GET", CONNECTIONS_URL, "google/error_403_service_disabled")
 
-    with pytest.raises(ProviderError) as caught:
+    with pytest.raises(ProviderConfigurationError) as caught:
         list(People().iter_pages(TOKEN))
     assert not isinstance(caught.value, ProviderPermissionError)
     assert not isinstance(caught.value, ProviderAuthError)
