@@ -70,6 +70,10 @@ def facebook_rate_limited() -> JsonResponse:
 
 # --- Google ---------------------------------------------------------------------------
 
+# The sandbox's stand-in for the number of the Cloud project that owns the OAuth client.
+SANDBOX_PROJECT_NUMBER = "100000000000"
+
+
 
 def oauth_error(error: str, description: str | None = None, *, status: int = 400) -> JsonResponse:
     """OAuth 2.0 error body (RFC 6749 §5.2), the shape Google's token endpoint uses."""
@@ -96,7 +100,22 @@ def google_server_error() -> JsonResponse:
 
 
 def google_rate_limited() -> JsonResponse:
-    response = google_api_error(429, "Resource has been exhausted (e.g. check quota).", "RESOURCE_EXHAUSTED")
+    """429 RESOURCE_EXHAUSTED with ErrorInfo ``RATE_LIMIT_EXCEEDED`` (error_reason.proto).
+
+    ``Retry-After`` is not documented for Google (PROVIDERS.md); the sandbox sends one so
+    tests can check it is honoured, and clients cope without it.
+    """
+    response = google_error_with_reason(
+        429,
+        "Quota exceeded for quota metric 'Read requests' and limit 'Read requests per minute per user' "
+        f"of service 'people.googleapis.com' for consumer 'project_number:{SANDBOX_PROJECT_NUMBER}'.",
+        "RESOURCE_EXHAUSTED",
+        "RATE_LIMIT_EXCEEDED",
+        metadata={
+            "consumer": f"projects/{SANDBOX_PROJECT_NUMBER}",
+            "quota_limit": "ReadRequestsPerMinutePerUser",
+        },
+    )
     response["Retry-After"] = "1"
     return response
 
@@ -122,16 +141,32 @@ def google_unauthenticated() -> JsonResponse:
     return response
 
 
-def google_error_with_reason(code: int, message: str, status_name: str, reason: str) -> JsonResponse:
-    """The error envelope with an ``ErrorInfo`` detail, which clients branch on by ``reason``."""
-    body = {
-        "error": {
-            "code": code,
-            "message": message,
-            "status": status_name,
-            "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": reason}],
-        }
+def google_error_with_reason(
+    code: int,
+    message: str,
+    status_name: str,
+    reason: str,
+    *,
+    domain: str = "googleapis.com",
+    metadata: dict[str, str] | None = None,
+) -> JsonResponse:
+    """The error envelope with an ``ErrorInfo`` detail, which clients branch on by ``reason``.
+
+    ``ErrorInfo`` carries ``reason``, ``domain`` and ``metadata`` (google.rpc.ErrorInfo in
+    https://github.com/googleapis/googleapis/blob/master/google/rpc/error_details.proto;
+    https://cloud.google.com/apis/design/errors#error_info).
+    """
+    info = {
+        "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+        "reason": reason,
+        "domain": domain,
+        "metadata": {
+            "service": "people.googleapis.com",
+            "method": "google.people.v1.PeopleService.ListConnections",
+            **(metadata or {}),
+        },
     }
+    body = {"error": {"code": code, "message": message, "status": status_name, "details": [info]}}
     return JsonResponse(body, status=code)
 
 
@@ -159,11 +194,8 @@ def google_expired_sync_token() -> JsonResponse:
         "Sync token is expired. Clear local cache and retry call without the sync token.",
         "FAILED_PRECONDITION",
         "EXPIRED_SYNC_TOKEN",
+        domain="people.googleapis.com",
     )
-
-
-# The sandbox's stand-in for the number of the Cloud project that owns the OAuth client.
-SANDBOX_PROJECT_NUMBER = "100000000000"
 
 
 def google_service_disabled(project: str = SANDBOX_PROJECT_NUMBER) -> JsonResponse:

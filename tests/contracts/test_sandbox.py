@@ -234,20 +234,14 @@ def test_people_connections(relying_party, ada):
     assert answer.json().get("connections"), "Ada has contacts, so the Person shape is checked"
 
 
-ITEM_4_ENVELOPE = (
-    "issue 8 item 4 (another engineer): the sandbox's People API error bodies lack the ErrorInfo "
-    "fields Google documents (details[].domain and metadata; a 429 has no details at all)"
-)
 
 
-@pytest.mark.xfail(strict=True, reason=ITEM_4_ENVELOPE)
 def test_people_missing_scope_error(relying_party, ada):
     token = google_tokens(relying_party, ada, contacts=False).json()["access_token"]
 
     assert_documented("google/error_403_scope_insufficient", connections(relying_party.base, token))
 
 
-@pytest.mark.xfail(strict=True, reason=ITEM_4_ENVELOPE)
 def test_people_quota_error(relying_party, ada):
     token = google_tokens(relying_party, ada).json()["access_token"]
     faults.arm("google", "connections", "rate_limited")
@@ -255,7 +249,6 @@ def test_people_quota_error(relying_party, ada):
     assert_documented("google/error_429", connections(relying_party.base, token))
 
 
-@pytest.mark.xfail(strict=True, reason=ITEM_4_ENVELOPE)
 def test_people_expired_sync_token_error(relying_party, ada):
     token = google_tokens(relying_party, ada).json()["access_token"]
     faults.arm("google", "connections", "expired_sync_token")

@@ -173,7 +173,17 @@ EXPIRED = {
         "code": 400,
         "message": "Sync token is expired. Clear local cache and retry call without the sync token.",
         "status": "FAILED_PRECONDITION",
-        "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "EXPIRED_SYNC_TOKEN"}],
+        "details": [
+            {
+                "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                "reason": "EXPIRED_SYNC_TOKEN",
+                "domain": "people.googleapis.com",
+                "metadata": {
+                    "service": "people.googleapis.com",
+                    "method": "google.people.v1.PeopleService.ListConnections",
+                },
+            }
+        ],
     }
 }
 
