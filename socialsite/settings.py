@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "social_django",
+    "socialsite",  # project-wide management commands (prepare)
     "accounts",
     "friends",
 ]
