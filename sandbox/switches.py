@@ -22,7 +22,10 @@ class Switch:
     label: str
 
 
-# Every switch, in the order the /sandbox/ page shows them.
+# Every switch, in the order the /sandbox/ page shows them. Facebook has none: its PKCE
+# belongs to its OIDC code flow, documented as "still in testing"
+# (https://developers.facebook.com/documentation/facebook-login/guides/advanced/oidc-token),
+# which socialsite's Facebook backend (the manual flow) does not use.
 SWITCHES: tuple[Switch, ...] = (
     Switch(
         "google",

@@ -65,7 +65,9 @@ class Worker:
 
 def start_worker(sandbox_url: str) -> Worker:
     env = {
-        **os.environ,
+        **os.environ,  # the provider and mode variables already dropped by tests/settings.py
+        # The project's settings: the suite's own would drop the provider URLs set here.
+        "DJANGO_SETTINGS_MODULE": "socialsite.settings",
         **provider_settings(sandbox_url),
         "DATABASE_URL": database_url(connection.settings_dict),
         "REDIS_URL": os.environ["REDIS_URL"],
