@@ -37,10 +37,11 @@ peers:
 		esac; \
 	fi
 
-## Start the product on its embedded defaults: http://127.0.0.1:$(PORT)
+## Start the product (embedded defaults, or whatever the environment sets): http://127.0.0.1:$(PORT)
+# `prepare` migrates, and does what the settings call for: collectstatic with DEBUG off, the
+# sandbox roster with SANDBOX on (never with real credentials: the sandbox is not installed).
 run: $(VENV)/.installed
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_sandbox --if-empty
+	$(PY) manage.py prepare
 	@echo "socialsite: open http://127.0.0.1:$(PORT)/"
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
@@ -56,8 +57,7 @@ bench: $(VENV)/.installed
 
 ## Production-style web server: gunicorn, static files through WhiteNoise.
 serve: $(VENV)/.installed
-	$(PY) manage.py collectstatic --noinput
-	$(PY) manage.py migrate --noinput
+	$(PY) manage.py prepare
 	$(BIN)/gunicorn --config socialsite/gunicorn.conf.py --bind 127.0.0.1:$(PORT)
 
 ## Celery worker with the beat schedule embedded (needs REDIS_URL).

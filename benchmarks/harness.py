@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sandbox.endpoints import provider_settings
+from sandbox.endpoints import provider_settings, redirect_uris
 
 T = TypeVar("T")
 
@@ -66,6 +66,7 @@ def live_environment() -> Iterator[Environment]:
         base = f"http://localhost:{server.port}"
         for name, value in provider_settings(base).items():
             setattr(settings, name, value)
+        settings.SANDBOX_REDIRECT_URIS = redirect_uris(base)  # the app's callbacks, registered
         settings.PROVIDER_TIMEOUT = 60.0
         yield Environment(base_url=base, database=f"{connection.display_name} {_server_version(connection)}")
     finally:

@@ -106,6 +106,7 @@ def run(env: Environment) -> None:
     from django.conf import settings
     from django.db import connection
 
+    from sandbox.endpoints import redirect_uris
     from sandbox.models import SandboxPerson
     from sandbox.services import ensure_roster
     from socialsite.env import database_url
@@ -118,6 +119,8 @@ def run(env: Environment) -> None:
     people = list(SandboxPerson.objects.filter(generated=False).values_list("pk", flat=True))
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
+    # gunicorn's callbacks are registered with the in-process sandbox, beside the live server's.
+    settings.SANDBOX_REDIRECT_URIS = redirect_uris(env.base_url, base)
     server_env = {
         **os.environ,
         "DEBUG": "false",

@@ -1,10 +1,15 @@
-"""Where the sandbox's providers live under a site: the settings that point the app at them.
+"""Where the sandbox's providers live under a site, and which app sites it has registered.
 
 Pure (no Django import), so settings.py can use it for its development defaults, and the
 tests, benchmarks and worker can point the app at a sandbox served anywhere else.
 """
 
 from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+# The app's social-auth callback path for each emulated provider.
+CALLBACK_PATHS: dict[str, str] = {"facebook": "/complete/facebook/", "google": "/complete/google/"}
 
 
 def provider_settings(site_url: str) -> dict[str, str]:
@@ -16,3 +21,24 @@ def provider_settings(site_url: str) -> dict[str, str]:
         "GOOGLE_OIDC_ISSUER": f"{base}/google",
         "GOOGLE_PEOPLE_API_URL": f"{base}/people",
     }
+
+
+def redirect_uris(*app_sites: str) -> dict[str, list[str]]:
+    """The redirect URIs the sandbox's apps have registered, per provider: each app site's
+    callback, exactly as the real providers' app settings hold them."""
+    return {
+        provider: [f"{site.rstrip('/')}{path}" for site in app_sites]
+        for provider, path in CALLBACK_PATHS.items()
+    }
+
+
+def loopback_twins(site_url: str) -> list[str]:
+    """``site_url`` and, for a loopback site, the same port under the other loopback name
+    (``127.0.0.1`` and ``localhost``): a developer opens either."""
+    parts = urlsplit(site_url.rstrip("/"))
+    sites = [parts.geturl()]
+    twins = {"127.0.0.1": "localhost", "localhost": "127.0.0.1"}
+    if parts.hostname in twins:
+        port = f":{parts.port}" if parts.port else ""
+        sites.append(parts._replace(netloc=f"{twins[parts.hostname]}{port}").geturl())
+    return sites

@@ -211,3 +211,25 @@ class SandboxContact(models.Model):
     @property
     def initials(self) -> str:
         return ((self.given_name[:1] + self.family_name[:1]) or self.display_name[:1] or "?").upper()
+
+
+class SandboxSwitch(models.Model):
+    """A lasting behaviour of one emulated provider, on until turned off (see ``switches``).
+
+    Faults misbehave for a number of calls; a switch changes the rules for every call, e.g.
+    Google's authorize and token endpoints requiring PKCE.
+    """
+
+    provider = models.CharField(max_length=16, choices=Provider.choices)
+    name = models.CharField(max_length=32)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["provider", "name"]
+        verbose_name = "sandbox switch"
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "name"], name="sandbox_switch_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.name}: on"

@@ -160,9 +160,12 @@ def code_issue(
     )
 
 
-def _pkce_ok(code: SandboxAuthCode, code_verifier: str | None) -> None:
-    # RFC 7636 §4.6: a code issued with a challenge needs the matching verifier.
+def _pkce_ok(code: SandboxAuthCode, code_verifier: str | None, *, required: bool = False) -> None:
+    # RFC 7636 §4.6: a code issued with a challenge needs the matching verifier; a server
+    # that requires PKCE refuses a code issued without one (the switch was turned on since).
     if not code.code_challenge:
+        if required:
+            raise GrantError("pkce_missing")
         return
     if not code_verifier:
         raise GrantError("pkce_missing")
@@ -181,6 +184,7 @@ def code_redeem(
     client_id: str,
     redirect_uri: str,
     code_verifier: str | None = None,
+    pkce_required: bool = False,
 ) -> SandboxAuthCode:
     """Spend a code. Raises ``GrantError`` with reason ``unknown``, ``used``, ``expired``,
     ``redirect_mismatch``, ``pkce_missing`` or ``pkce_mismatch``.
@@ -198,7 +202,7 @@ def code_redeem(
         raise GrantError("expired")
     if code.redirect_uri != redirect_uri:
         raise GrantError("redirect_mismatch")
-    _pkce_ok(code, code_verifier)
+    _pkce_ok(code, code_verifier, required=pkce_required)
     # Compare-and-swap so two concurrent redemptions cannot both win.
     if not SandboxAuthCode.objects.filter(pk=code.pk, used_at__isnull=True).update(used_at=now):
         token_revoke_issued_for(code=code)

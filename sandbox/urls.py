@@ -30,6 +30,7 @@ urlpatterns = [
     path("", pages.index, name="index"),
     path("faults/arm/", pages.fault_arm, name="fault-arm"),
     path("faults/clear/", pages.fault_clear, name="fault-clear"),
+    path("switches/<str:provider>/<str:name>/", pages.switch_set, name="switch-set"),
     path("avatars/<int:person_id>.svg", pages.avatar, name="avatar"),
     # Facebook
     path("facebook/<graphversion:version>/dialog/oauth", facebook.dialog, name="facebook-dialog"),

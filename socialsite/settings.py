@@ -14,7 +14,6 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from sandbox.endpoints import provider_settings
 from socialsite.env import env_bool, env_float, env_int, env_list, env_required, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -56,16 +55,20 @@ GOOGLE_CLIENT_ID = _credential("GOOGLE_CLIENT_ID", "sandbox-google-client.apps.e
 GOOGLE_CLIENT_SECRET = _credential("GOOGLE_CLIENT_SECRET", "sandbox-google-secret")
 
 # With the sandbox on, the providers default to its emulation under SITE_URL/sandbox/.
-_PROVIDER_DEFAULTS = (
-    provider_settings(SITE_URL)
-    if SANDBOX
-    else {
-        "FACEBOOK_DIALOG_URL": "https://www.facebook.com",
-        "FACEBOOK_GRAPH_URL": "https://graph.facebook.com",
-        "GOOGLE_OIDC_ISSUER": "https://accounts.google.com",
-        "GOOGLE_PEOPLE_API_URL": "https://people.googleapis.com",
-    }
-)
+# The sandbox package is imported only then: with real providers it need not be deployed.
+_PROVIDER_DEFAULTS = {
+    "FACEBOOK_DIALOG_URL": "https://www.facebook.com",
+    "FACEBOOK_GRAPH_URL": "https://graph.facebook.com",
+    "GOOGLE_OIDC_ISSUER": "https://accounts.google.com",
+    "GOOGLE_PEOPLE_API_URL": "https://people.googleapis.com",
+}
+if SANDBOX:
+    from sandbox.endpoints import loopback_twins, provider_settings, redirect_uris
+
+    _PROVIDER_DEFAULTS = provider_settings(SITE_URL)
+    # The redirect URIs the sandbox's Facebook app and Google client have registered, as
+    # in the providers' consoles: each site's /complete/<provider>/, matched exactly.
+    SANDBOX_REDIRECT_URIS = redirect_uris(*env_list("SANDBOX_REGISTERED_SITES", loopback_twins(SITE_URL)))
 
 
 def _provider_url(name: str) -> str:
@@ -117,6 +120,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "social_django",
+    "socialsite",  # project-wide management commands (prepare)
     "accounts",
     "friends",
 ]

@@ -93,6 +93,15 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 @pytest.fixture(autouse=True)
+def sandbox_registers_the_test_client(settings):
+    """The sandbox's apps register the Django test client's callbacks (``http://testserver``);
+    live-server tests register the live server's instead (``tests.login_fixtures.sandbox``)."""
+    from sandbox.endpoints import redirect_uris
+
+    settings.SANDBOX_REDIRECT_URIS = redirect_uris("http://testserver")
+
+
+@pytest.fixture(autouse=True)
 def celery_inline_unless_worker(request: pytest.FixtureRequest):
     """Tasks run inline in the test process, except in ``worker`` tests, which use the broker.
 
@@ -108,11 +117,11 @@ def celery_inline_unless_worker(request: pytest.FixtureRequest):
 
 
 @pytest.fixture(scope="session")
-def celery_worker(request: pytest.FixtureRequest, django_db_setup, live_server):
+def celery_worker(request: pytest.FixtureRequest, django_db_setup, sandbox_server):
     """A real ``celery worker`` process consuming from REDIS_URL (for ``worker`` tests)."""
     from tests.worker import start_worker
 
     require(bool(os.environ.get("REDIS_URL")), "REDIS_URL is not set; worker tests need Redis")
-    worker = start_worker(live_server.url)
+    worker = start_worker(sandbox_server.url)
     yield worker
     worker.stop()

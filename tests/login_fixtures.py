@@ -8,16 +8,18 @@ person and approves (or cancels), and comes back to the app's callback.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 import requests
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
+from pytest_django.live_server_helper import LiveServer
 
 from accounts.models import User
 from sandbox import services as sandbox_services
-from sandbox.endpoints import provider_settings
+from sandbox.endpoints import provider_settings, redirect_uris
 from sandbox.models import SandboxPerson
 
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -97,11 +99,33 @@ class Browser:
         return User.objects.filter(pk=user_id).first() if user_id else None
 
 
+# The sandbox's own origin: another loopback address (and port) than the app's live server
+# ("localhost"), so it is another *site*, as facebook.com and accounts.google.com are.
+SANDBOX_HOST = "127.0.0.2"
+
+
+@pytest.fixture(scope="session")
+def sandbox_server() -> Iterator[LiveServer]:
+    """A second live server thread that serves the sandbox providers from their own origin.
+
+    The return from a consent page to the app's ``/complete/…`` is then a cross-site
+    navigation, so the browser applies SameSite cookie rules to it as in production (and
+    the app's and the sandbox's cookies never share a host). It serves the same project and
+    database as ``live_server``; only the origin differs.
+    """
+    server = LiveServer(f"{SANDBOX_HOST}:0")
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def sandbox(live_server, settings, transactional_db):
-    """Point both providers at the sandbox inside the live server, with the roster seeded."""
-    for name, value in provider_settings(live_server.url).items():
+def sandbox(live_server, sandbox_server, settings, transactional_db):
+    """Point both providers at the sandbox on its own origin, with the roster seeded and the
+    app's callbacks on the live server registered; returns the app's base URL."""
+    for name, value in provider_settings(sandbox_server.url).items():
         setattr(settings, name, value)
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, SANDBOX_HOST]
+    settings.SANDBOX_REDIRECT_URIS = redirect_uris(live_server.url)
     settings.PROVIDER_TIMEOUT = 2.0
     settings.SOCIAL_AUTH_REQUESTS_TIMEOUT = 2.0
     settings.SANDBOX_SLOW_SECONDS = 3

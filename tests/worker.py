@@ -63,10 +63,12 @@ class Worker:
         self._out.close()
 
 
-def start_worker(live_server_url: str) -> Worker:
+def start_worker(sandbox_url: str) -> Worker:
     env = {
-        **os.environ,
-        **provider_settings(live_server_url),
+        **os.environ,  # the provider and mode variables already dropped by tests/settings.py
+        # The project's settings: the suite's own would drop the provider URLs set here.
+        "DJANGO_SETTINGS_MODULE": "socialsite.settings",
+        **provider_settings(sandbox_url),
         "DATABASE_URL": database_url(connection.settings_dict),
         "REDIS_URL": os.environ["REDIS_URL"],
         "TOKEN_ENCRYPTION_KEYS": ",".join(settings.TOKEN_ENCRYPTION_KEYS),

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -11,15 +12,20 @@ from django.urls import reverse
 from sandbox.models import SandboxPerson
 
 
-def redirect_uri_ok(redirect_uri: str, *, callback_suffix: str) -> bool:
-    """An http(s) URL whose path is the app's social-auth callback for this provider.
+def redirect_uri_registered(redirect_uri: str, *, provider: str) -> bool:
+    """Is ``redirect_uri`` one of the URIs the app registered with ``provider``, exactly?
 
-    The real providers compare against the app's registered redirect URIs; the sandbox's
-    registration is "any host, this callback path", which covers the dev server and the
-    live test server on a random port.
+    Both providers compare the whole string: scheme, host, port, path, and no query or
+    fragment the registration does not have; no prefix or "same path" matching.
+    Google: "Error 400: redirect_uri_mismatch" unless it matches an authorized redirect URI
+    exactly (https://developers.google.com/identity/protocols/oauth2/web-server#authorization-errors-redirect-uri-mismatch).
+    Meta: with Strict Mode (on for every app since 2018) only exact matches of the "Valid
+    OAuth Redirect URIs" pass (https://developers.facebook.com/docs/facebook-login/security/#strict_mode,
+    https://developers.facebook.com/blog/post/2017/12/18/strict-uri-matching/).
+    The registrations are ``settings.SANDBOX_REDIRECT_URIS`` (``SANDBOX_REGISTERED_SITES``).
     """
-    parts = urlsplit(redirect_uri)
-    return parts.scheme in ("http", "https") and bool(parts.netloc) and parts.path.endswith(callback_suffix)
+    registered: dict[str, list[str]] = getattr(settings, "SANDBOX_REDIRECT_URIS", {})
+    return bool(redirect_uri) and redirect_uri in registered.get(provider, ())
 
 
 def redirect_back(redirect_uri: str, params: dict[str, str], *, fragment: str = "") -> HttpResponseRedirect:
@@ -32,10 +38,27 @@ def redirect_back(redirect_uri: str, params: dict[str, str], *, fragment: str = 
 
 
 def error_page(
-    request: HttpRequest, *, provider: str, title: str, detail: str, status: int = 400
+    request: HttpRequest,
+    *,
+    provider: str,
+    title: str,
+    detail: str,
+    status: int = 400,
+    redirect_uri: str = "",
 ) -> HttpResponse:
-    """A provider error page: a bad client or redirect_uri never redirects (open redirector)."""
-    context = {"provider": provider, "title": title, "detail": detail}
+    """A provider error page: a bad client or redirect_uri never redirects (open redirector).
+
+    ``redirect_uri`` is shown as the request detail, as Google's page does, beside the URIs
+    the sandbox has registered, so a developer sees what to register.
+    """
+    registered: dict[str, list[str]] = getattr(settings, "SANDBOX_REDIRECT_URIS", {})
+    context = {
+        "provider": provider,
+        "title": title,
+        "detail": detail,
+        "redirect_uri": redirect_uri,
+        "registered": registered.get(provider, []) if redirect_uri else [],
+    }
     return render(request, "sandbox/error.html", context, status=status)
 
 

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from sandbox import crypto, faults, services, wire
 from sandbox.models import Provider, SandboxPerson, SandboxToken
-from sandbox.views.common import avatar_url, chosen_person, error_page, redirect_back, redirect_uri_ok
+from sandbox.views.common import avatar_url, chosen_person, error_page, redirect_back, redirect_uri_registered
 
 ALWAYS_GRANTED = "public_profile"
 # Graph's fragment on every dialog redirect, kept so clients that strip it are exercised.
@@ -47,13 +47,16 @@ def dialog(request: HttpRequest, version: str) -> HttpResponse:
             title="Invalid App ID",
             detail="The provided app ID does not look like a valid app ID.",
         )
-    if not redirect_uri_ok(redirect_uri, callback_suffix="/complete/facebook/"):
+    if not redirect_uri_registered(redirect_uri, provider="facebook"):
+        # Facebook's own words on this page; it never redirects to an unregistered URI.
         return error_page(
             request,
             provider="facebook",
             title="URL blocked",
             detail="This redirect failed because the redirect URI is not whitelisted in the app's "
-            "Client OAuth Settings (it must be http(s) and end in /complete/facebook/).",
+            "Client OAuth Settings. Make sure Client and Web OAuth Login are on and add all your app "
+            "domains as Valid OAuth Redirect URIs.",
+            redirect_uri=redirect_uri,
         )
     state = params.get("state")
     requested = [s for s in _requested_scopes(params.get("scope", "")) if s != ALWAYS_GRANTED]

@@ -19,9 +19,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from sandbox import crypto, faults, services, wire
+from sandbox import crypto, faults, services, switches, wire
 from sandbox.models import Provider, SandboxToken, TokenKind
-from sandbox.views.common import avatar_url, chosen_person, error_page, redirect_back, redirect_uri_ok
+from sandbox.views.common import avatar_url, chosen_person, error_page, redirect_back, redirect_uri_registered
 
 # Always granted when asked for; other scopes can be unticked (granular consent).
 ALWAYS_GRANTED = ("openid", "email", "profile")
@@ -93,13 +93,15 @@ def authorize(request: HttpRequest) -> HttpResponse:
             title="Error 401: invalid_client",
             detail="The OAuth client was not found.",
         )
-    if not redirect_uri_ok(redirect_uri, callback_suffix="/complete/google/"):
+    if not redirect_uri_registered(redirect_uri, provider="google"):
+        # Google's "Authorization Error" page, status 400; never a redirect.
         return error_page(
             request,
             provider="google",
             title="Error 400: redirect_uri_mismatch",
-            detail="The redirect URI in the request does not match the ones authorized for the OAuth client "
-            "(it must be http(s) and end in /complete/google/).",
+            detail="You can't sign in to this app because it doesn't comply with Google's OAuth 2.0 "
+            "policy. If you're the app developer, register the redirect URI in the Google Cloud Console.",
+            redirect_uri=redirect_uri,
         )
     if params.get("response_type") != "code":
         return error_page(
@@ -116,6 +118,19 @@ def authorize(request: HttpRequest) -> HttpResponse:
             title="Error 400: invalid_request",
             detail="Invalid code_challenge_method.",
         )
+    state = params.get("state")
+    extra = {"state": state} if state is not None else {}
+    if switches.is_on("google", "require_pkce") and (not params.get("code_challenge") or method != "S256"):
+        # RFC 7636 §4.4.1: a server that requires PKCE answers an authorization error
+        # (the redirect URI is registered, checked above) with invalid_request.
+        return redirect_back(
+            redirect_uri,
+            {
+                "error": "invalid_request",
+                "error_description": "code_challenge required (code_challenge_method=S256)",
+                **extra,
+            },
+        )
     requested = _requested_scopes(params.get("scope", ""))
     if not requested:
         return error_page(
@@ -124,8 +139,6 @@ def authorize(request: HttpRequest) -> HttpResponse:
             title="Error 400: invalid_request",
             detail="Missing required parameter: scope",
         )
-    state = params.get("state")
-    extra = {"state": state} if state is not None else {}
 
     if request.method == "POST":
         if "cancel" in request.POST:
@@ -225,6 +238,7 @@ def token(request: HttpRequest) -> HttpResponse:
                 client_id=client_id,
                 redirect_uri=request.POST.get("redirect_uri", ""),
                 code_verifier=request.POST.get("code_verifier"),
+                pkce_required=switches.is_on("google", "require_pkce"),
             )
         except services.GrantError as error:
             return wire.no_store(

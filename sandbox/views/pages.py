@@ -10,7 +10,7 @@ from django.utils.html import escape
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 
-from sandbox import faults, services, social
+from sandbox import faults, services, social, switches
 from sandbox.forms import ArmFaultForm
 from sandbox.models import SandboxPerson
 from sandbox.views.google import issuer
@@ -26,6 +26,7 @@ def _index_context(request: HttpRequest, form: ArmFaultForm | None = None) -> di
     return {
         "people": services.roster(),
         "armed": faults.armed(),
+        "switches": switches.states(),
         "form": form or ArmFaultForm(),
         "google_issuer": issuer(request),
         "facebook_dialog": f"{root}facebook",
@@ -57,6 +58,19 @@ def fault_clear(request: HttpRequest) -> HttpResponse:
     """Disarm every fault."""
     faults.clear()
     return redirect("sandbox:index")
+
+
+@require_POST
+def switch_set(request: HttpRequest, provider: str, name: str) -> HttpResponse:
+    """Turn a switch on (``on=1``) or off from the index page (CSRF-protected)."""
+    try:
+        if request.POST.get("on") == "1":
+            switches.turn_on(provider, name)
+        else:
+            switches.turn_off(provider, name)
+    except switches.UnknownSwitch:
+        return HttpResponse("No such sandbox switch.", status=404, content_type="text/plain")
+    return redirect(reverse("sandbox:index") + "#switches")
 
 
 @require_GET

@@ -76,3 +76,20 @@ def test_sandbox_index_is_a_page_a_newcomer_can_read(sandbox, page, screenshot):
     page.goto(f"{sandbox}/sandbox/")
     expect(page.get_by_text("Ada Lovelace").first).to_be_visible()
     screenshot(page, "sandbox-index")
+
+
+def test_the_return_from_the_provider_is_cross_site_as_in_production(
+    sandbox, sandbox_server, ada, page, settings
+):
+    # The sandbox has an origin (and site) of its own, as facebook.com has: so the browser
+    # applies SameSite rules to the return to /complete/. Lax (the setting) rides along on
+    # that top-level GET; Strict would not, and the sign-in could not find its state.
+    settings.SESSION_COOKIE_SAMESITE = "Strict"
+    page.goto(f"{sandbox}/")
+    page.get_by_role("button", name="Continue with Google").click()
+    expect(page).to_have_url(re.compile("^" + re.escape(sandbox_server.url + "/sandbox/google/")))
+
+    page.get_by_role("button", name=f"Continue as {ada.name}").click()
+
+    expect(page.get_by_role("heading", name="This sign-in link has expired")).to_be_visible()
+    assert User.objects.count() == 0
