@@ -35,6 +35,7 @@ from accounts.models import ProviderGrant
 from accounts.tasks import refresh_expiring_grants
 from friends.models import FriendSyncState, SyncStatus
 from sandbox import faults
+from sandbox.endpoints import redirect_uris
 from sandbox.models import SandboxAuthCode, SandboxToken
 from socialsite.env import database_url
 from tests.accounts.test_login_flows import with_query
@@ -71,12 +72,16 @@ class Gunicorn:
 
 
 @pytest.fixture
-def gunicorn(sandbox, celery_worker) -> Iterator[Gunicorn]:
+def gunicorn(sandbox, celery_worker, settings) -> Iterator[Gunicorn]:
     """``make serve``'s gunicorn (its config file) on production settings, providers = the sandbox."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
+    # The sandbox's apps register gunicorn's callbacks too (redirect URIs match exactly).
+    settings.SANDBOX_REDIRECT_URIS = redirect_uris(sandbox, base)
     env = {
         **os.environ,
+        # The project's own settings, as `make serve` loads them (not the suite's tests.settings).
+        "DJANGO_SETTINGS_MODULE": "socialsite.settings",
         "DEBUG": "false",
         "HTTPS": "false",  # loopback only, as in benchmarks/load.py
         "SECRET_KEY": "log-streams-run-" + "x" * 50,

@@ -155,6 +155,8 @@ PRODUCTION = {
     "SECRET_KEY": secrets.token_urlsafe(50),
     "TOKEN_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
     "ALLOWED_HOSTS": "127.0.0.1",
+    # A single box without Redis: tasks run inline, the documented opt-in (no broker here).
+    "TASKS_INLINE": "true",
 }
 
 
