@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import enum
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -29,12 +29,12 @@ from accounts.clients.errors import (
     ProviderRateLimited,
     ProviderUnavailable,
 )
-from accounts.exceptions import NoUsableToken
+from accounts.exceptions import NoUsableToken, TokenKeyMissing
 from accounts.models import ProviderGrant
 from accounts.tokens import access_token_for, grant_mark_needs_reconnect
 from friends.clients.graph import FriendsPage, GraphFriend, GraphFriendsClient
 from friends.clients.people import Contact, ContactsPage, ExpiredSyncToken, PeopleClient
-from friends.models import SYNC_STALE_AFTER, FacebookFriend, FriendSyncState, GoogleContact, SyncStatus
+from friends.models import SYNC_LEASE, FacebookFriend, FriendSyncState, GoogleContact, SyncStatus
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +79,7 @@ def friends_sync(
     client: GraphFriendsClient | PeopleClient | None = None,
     page_size: int | None = None,
     unless_synced_within: timedelta | None = None,
+    clock: Callable[[], datetime] = timezone.now,
 ) -> SyncOutcome:
     """Bring the stored friends (Facebook) or contacts (Google) of ``grant``'s link up to date.
 
@@ -86,20 +87,30 @@ def friends_sync(
     back to a full sync when Google says it expired. ``unless_synced_within``: skip, with
     a read only, when a sync is running or succeeded that recently (a burst of logins
     needs one sync, not one each). ``client`` and ``page_size`` are for tests and
-    benchmarks; by default the provider's own client and paging apply.
+    benchmarks; by default the provider's own client and paging apply; ``clock`` is the
+    seam tests use to let a lease run out.
+
+    The sync holds a lease on the state row (``syncing_until``), renewed after each page;
+    a sync that dies without a word (worker killed) stops counting as running when its
+    lease ends. One that crashes on something unexpected records "failed" and is logged.
     """
     provider = grant.provider
     link = _link_of(grant)
     if link is None or provider not in FRIENDS_SCOPES:
         return SyncOutcome(provider=provider, result=SyncResult.NOT_LINKED)
     if unless_synced_within is not None:
-        recent = _recent_result(link, unless_synced_within)
+        recent = _recent_result(link, unless_synced_within, clock())
         if recent is not None:
             return SyncOutcome(provider=provider, result=recent)
     state, _ = FriendSyncState.objects.get_or_create(link=link)
-    stamp = timezone.now()
+    stamp = clock()
     if not _claim(state, stamp):
         return SyncOutcome(provider=provider, result=SyncResult.ALREADY_RUNNING)
+
+    def renew() -> None:
+        FriendSyncState.objects.filter(pk=state.pk, status=SyncStatus.SYNCING).update(
+            syncing_until=clock() + SYNC_LEASE
+        )
 
     label = PROVIDER_LABELS[provider]
     if FRIENDS_SCOPES[provider] in (grant.denied_scopes or []):
@@ -109,11 +120,20 @@ def friends_sync(
         if provider == "facebook":
             graph = client or GraphFriendsClient()
             assert isinstance(graph, GraphFriendsClient), "a Facebook grant syncs with the Graph client"
-            outcome = _sync_facebook(link, token, stamp, graph, page_size)
+            outcome = _sync_facebook(link, token, stamp, graph, page_size, renew)
         else:
             people = client or PeopleClient()
             assert isinstance(people, PeopleClient), "a Google grant syncs with the People client"
-            outcome = _sync_google(link, state, token, stamp, people, page_size)
+            outcome = _sync_google(link, state, token, stamp, people, page_size, renew)
+    except TokenKeyMissing:
+        # An encryption key is missing on our side: nothing for the person to do.
+        return _finish(
+            state,
+            SyncResult.FAILED,
+            provider,
+            "A problem on our side keeps us from updating this list for now.",
+            retryable=False,
+        )
     except NoUsableToken:
         return _finish(
             state,
@@ -152,10 +172,21 @@ def friends_sync(
             provider,
             f"{label} refused the request ({error.code}). We will try again.",
         )
+    except Exception:
+        # A bug or an answer nobody foresaw: never leave the row saying "syncing".
+        logger.exception("friends sync crashed: provider=%s link=%s grant=%s", provider, link.pk, grant.pk)
+        return _finish(
+            state,
+            SyncResult.FAILED,
+            provider,
+            "Something went wrong on our side while fetching them.",
+            retryable=False,
+        )
 
     FriendSyncState.objects.filter(pk=state.pk).update(
         status=SyncStatus.OK,
         started_at=None,
+        syncing_until=None,
         last_success_at=timezone.now(),
         last_error="",
         attempts=0,
@@ -196,7 +227,12 @@ class _Progress:
 
 
 def _sync_facebook(
-    link: UserSocialAuth, token: str, stamp: datetime, client: GraphFriendsClient, page_size: int | None
+    link: UserSocialAuth,
+    token: str,
+    stamp: datetime,
+    client: GraphFriendsClient,
+    page_size: int | None,
+    renew: Callable[[], None],
 ) -> _Progress:
     progress = _Progress(mode="full")
     pages: Iterable[FriendsPage] = (
@@ -207,6 +243,7 @@ def _sync_facebook(
         progress.fetched += len(page.friends)
         progress.total = page.total_count
         _upsert_friends(link, page.friends, stamp)
+        renew()
     progress.deleted = _delete_unstamped(FacebookFriend, link, stamp)
     return progress
 
@@ -218,15 +255,16 @@ def _sync_google(
     stamp: datetime,
     client: PeopleClient,
     page_size: int | None,
+    renew: Callable[[], None],
 ) -> _Progress:
     if state.sync_token:
         try:
-            return _google_pass(link, token, stamp, client, page_size, sync_token=state.sync_token)
+            return _google_pass(link, token, stamp, client, page_size, renew, sync_token=state.sync_token)
         except ExpiredSyncToken:
             # Google keeps sync tokens for 7 days; after that only a full sync will do.
             # https://developers.google.com/people/api/rest/v1/people.connections/list
             logger.info("google sync token expired: link=%s, running a full sync", link.pk)
-    return _google_pass(link, token, stamp, client, page_size, sync_token=None)
+    return _google_pass(link, token, stamp, client, page_size, renew, sync_token=None)
 
 
 def _google_pass(
@@ -235,6 +273,7 @@ def _google_pass(
     stamp: datetime,
     client: PeopleClient,
     page_size: int | None,
+    renew: Callable[[], None],
     *,
     sync_token: str | None,
 ) -> _Progress:
@@ -253,6 +292,7 @@ def _google_pass(
         _upsert_contacts(link, changed, stamp)
         if gone:
             progress.deleted += GoogleContact.objects.filter(link=link, resource_name__in=gone).delete()[0]
+        renew()
     if sync_token is None:
         progress.deleted += _delete_unstamped(GoogleContact, link, stamp)
     return progress
@@ -316,11 +356,10 @@ def _link_of(grant: ProviderGrant) -> UserSocialAuth | None:
     return UserSocialAuth.objects.filter(provider=grant.provider, uid=grant.uid).first()
 
 
-def _recent_result(link: UserSocialAuth, within: timedelta) -> SyncResult | None:
+def _recent_result(link: UserSocialAuth, within: timedelta, now: datetime) -> SyncResult | None:
     state = FriendSyncState.objects.filter(link=link).first()
     if state is None:
         return None
-    now = timezone.now()
     if state.is_running(now):
         return SyncResult.ALREADY_RUNNING
     if state.status == SyncStatus.OK and state.last_success_at and now - state.last_success_at < within:
@@ -329,12 +368,18 @@ def _recent_result(link: UserSocialAuth, within: timedelta) -> SyncResult | None
 
 
 def _claim(state: FriendSyncState, now: datetime) -> bool:
-    """Mark the state "syncing" unless another live sync holds it (one conditional UPDATE)."""
-    running = Q(status=SyncStatus.SYNCING, started_at__gt=now - SYNC_STALE_AFTER)
+    """Mark the state "syncing" unless another sync holds a live lease (one conditional UPDATE)."""
+    running = Q(status=SyncStatus.SYNCING, syncing_until__gt=now)
     claimed = (
         FriendSyncState.objects.filter(pk=state.pk)
         .exclude(running)
-        .update(status=SyncStatus.SYNCING, started_at=now, last_attempt_at=now, updated_at=now)
+        .update(
+            status=SyncStatus.SYNCING,
+            started_at=now,
+            syncing_until=now + SYNC_LEASE,
+            last_attempt_at=now,
+            updated_at=now,
+        )
     )
     return bool(claimed)
 
@@ -346,12 +391,15 @@ def _finish(
     words: str,
     *,
     retry_after: float | None = None,
+    retryable: bool | None = None,
 ) -> SyncOutcome:
     status = SyncStatus(str(result)) if result != SyncResult.FAILED else SyncStatus.FAILED
-    retryable = result == SyncResult.FAILED
+    if retryable is None:
+        retryable = result == SyncResult.FAILED
     FriendSyncState.objects.filter(pk=state.pk).update(
         status=status,
         started_at=None,
+        syncing_until=None,
         last_error=words[:255],
         attempts=F("attempts") + 1,
         updated_at=timezone.now(),

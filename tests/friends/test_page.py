@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import GrantStatus
-from friends.models import FacebookFriend, GoogleContact, SyncStatus
+from friends.models import SYNC_LEASE, FacebookFriend, GoogleContact, SyncStatus
 from tests.factories import LinkFactory, UserFactory, make_grant
 from tests.friends.factories import FacebookFriendFactory, GoogleContactFactory, SyncStateFactory
 
@@ -83,14 +83,24 @@ def test_never_synced_offers_fetch_now(page, fb_link):
 
 
 def test_syncing_says_so(page, fb_link):
-    SyncStateFactory(link=fb_link, status=SyncStatus.SYNCING, started_at=timezone.now())
+    SyncStateFactory(
+        link=fb_link,
+        status=SyncStatus.SYNCING,
+        started_at=timezone.now(),
+        syncing_until=timezone.now() + SYNC_LEASE,
+    )
     part = section(page(), "facebook")
     assert 'data-state="syncing"' in part and "fetching your Facebook friends right now" in part
     assert "Reload this page" in part
 
 
 def test_a_sync_that_never_finished_shows_as_failed(page, fb_link):
-    SyncStateFactory(link=fb_link, status=SyncStatus.SYNCING, started_at=timezone.now() - timedelta(hours=2))
+    SyncStateFactory(
+        link=fb_link,
+        status=SyncStatus.SYNCING,
+        started_at=timezone.now() - timedelta(hours=2),
+        syncing_until=timezone.now() - timedelta(hours=1),
+    )
     part = section(page(), "facebook")
     assert 'data-state="failed"' in part and "did not finish" in part and "Try again" in part
 

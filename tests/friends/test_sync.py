@@ -17,7 +17,7 @@ from accounts.clients.errors import (
 )
 from accounts.models import GrantStatus
 from friends.clients.graph import FriendsPage
-from friends.models import FacebookFriend, FriendSyncState, GoogleContact, SyncStatus
+from friends.models import SYNC_LEASE, FacebookFriend, FriendSyncState, GoogleContact, SyncStatus
 from friends.services import SyncResult, friends_sync
 from tests.factories import LinkFactory, make_grant
 from tests.friends.factories import (
@@ -228,7 +228,12 @@ def test_provider_trouble_fails_retryably_and_keeps_what_was_stored(fb_grant, er
 
 
 def test_a_sync_running_elsewhere_is_not_started_twice(fb_grant):
-    FriendSyncState.objects.create(link=fb_grant.social, status=SyncStatus.SYNCING, started_at=timezone.now())
+    FriendSyncState.objects.create(
+        link=fb_grant.social,
+        status=SyncStatus.SYNCING,
+        started_at=timezone.now(),
+        syncing_until=timezone.now() + SYNC_LEASE,
+    )
     client = ScriptedGraphClient(friends_pages(3, 3))
 
     assert friends_sync(grant=fb_grant, client=client).result == SyncResult.ALREADY_RUNNING
@@ -237,7 +242,10 @@ def test_a_sync_running_elsewhere_is_not_started_twice(fb_grant):
 
 def test_a_stale_sync_is_taken_over(fb_grant):
     FriendSyncState.objects.create(
-        link=fb_grant.social, status=SyncStatus.SYNCING, started_at=timezone.now() - timedelta(hours=1)
+        link=fb_grant.social,
+        status=SyncStatus.SYNCING,
+        started_at=timezone.now() - timedelta(hours=1),
+        syncing_until=timezone.now() - timedelta(minutes=1),
     )
     assert (
         friends_sync(grant=fb_grant, client=ScriptedGraphClient(friends_pages(3, 3))).result == SyncResult.OK
