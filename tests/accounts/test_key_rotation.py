@@ -31,9 +31,8 @@ def rotate(*args: str, **options) -> tuple[str, int]:
 
 
 def ciphertexts() -> list[tuple[str, str]]:
-    return list(
-        ProviderGrant.objects.order_by("pk").values_list("access_token_ciphertext", "refresh_token_ciphertext")
-    )
+    fields = ("access_token_ciphertext", "refresh_token_ciphertext")
+    return list(ProviderGrant.objects.order_by("pk").values_list(*fields))
 
 
 @pytest.mark.django_db
