@@ -224,7 +224,7 @@ def _refresh_holding_lease(grant: ProviderGrant, lease: str) -> RefreshResult:
 
     grant.set_access_token(answer["access_token"])
     rotated = answer.get("refresh_token")
-    if rotated:
+    if isinstance(rotated, str) and rotated:
         grant.set_refresh_token(rotated)
     else:
         # Kept, but re-encrypted under the newest key: a rotation that already passed this
