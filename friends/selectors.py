@@ -174,10 +174,11 @@ def _row(provider: str, item: FacebookFriend | GoogleContact) -> FriendRow:
 def _display_state(link: UserSocialAuth, state: FriendSyncState | None, now: datetime) -> tuple[str, str]:
     """The section's situation and, for a failure, why (plain words, stored by the sync)."""
     grant = getattr(link, "grant", None)
-    if grant is not None and grant.effective_status == KEY_MISSING:
+    grant_status = grant.effective_status if grant is not None else None
+    if grant_status == KEY_MISSING:
         # Our fault, not the person's: no Reconnect button for it.
         return DisplayState.FAILED, "A problem on our side keeps us from updating this list for now."
-    if grant is None or grant.effective_status != GrantStatus.ACTIVE:
+    if grant is None or grant_status != GrantStatus.ACTIVE:
         return DisplayState.NEEDS_RECONNECT, grant.last_error if grant else ""
     if FRIENDS_SCOPES[link.provider] in (grant.denied_scopes or []):
         return DisplayState.PERMISSION_DECLINED, ""

@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import vault
 from accounts.models import GrantStatus
 from friends.models import SYNC_LEASE, FacebookFriend, GoogleContact, SyncStatus
 from tests.factories import LinkFactory, UserFactory, make_grant
@@ -127,6 +128,18 @@ def test_needs_reconnect_offers_reconnect(page, fb_link):
     assert "Reconnect" in part and 'action="/login/facebook/"' in part
     assert 'name="rerequest"' not in part
     assert "Still Listed" in part  # what we had stays visible
+
+
+def test_a_missing_encryption_key_is_not_the_persons_to_fix(page, fb_link, settings):
+    SyncStateFactory(link=fb_link)
+    FacebookFriendFactory(link=fb_link, name="Still Listed")
+    settings.TOKEN_ENCRYPTION_KEYS = [vault.generate_key()]  # the key that wrote the token is gone
+
+    part = section(page(), "facebook")
+
+    assert 'data-state="failed"' in part and "problem on our side" in part
+    assert "Reconnect" not in part and 'action="/login/facebook/"' not in part
+    assert "Still Listed" in part
 
 
 @pytest.mark.parametrize(("provider", "scope"), [("facebook", "user_friends"), ("google", CONTACTS_SCOPE)])
