@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from social_django.models import Association, Nonce, UserSocialAuth
 
 from accounts import services, tokens
-from accounts.models import ProviderGrant, User
+from accounts.models import KEY_MISSING_LABEL, ProviderGrant, User
 
 for model in (UserSocialAuth, Nonce, Association):
     if admin.site.is_registered(model):
@@ -26,6 +26,8 @@ GRANT_FIELDS = (
     "provider",
     "uid",
     "status",
+    "token_state",
+    "key_missing_since",
     "scopes",
     "denied_scopes",
     "expires_at",
@@ -36,10 +38,36 @@ GRANT_FIELDS = (
 )
 
 
+class EncryptionKeyFilter(admin.SimpleListFilter):
+    """Grants a process found no configured key for ("unreadable: encryption key missing")."""
+
+    title = "encryption key"
+    parameter_name = "key"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("missing", "Unreadable: encryption key missing"), ("ok", "Readable")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[ProviderGrant]) -> QuerySet[ProviderGrant]:
+        if self.value() == "missing":
+            return queryset.filter(key_missing_since__isnull=False)
+        if self.value() == "ok":
+            return queryset.filter(key_missing_since__isnull=True)
+        return queryset
+
+
 @admin.register(ProviderGrant)
 class ProviderGrantAdmin(admin.ModelAdmin):
-    list_display = ("uid", "provider", "user_link", "status", "expires_at", "last_refreshed_at", "last_error")
-    list_filter = ("provider", "status")
+    list_display = (
+        "uid",
+        "provider",
+        "user_link",
+        "status",
+        "token_state",
+        "expires_at",
+        "last_refreshed_at",
+        "last_error",
+    )
+    list_filter = ("provider", "status", EncryptionKeyFilter)
     search_fields = ("uid", "social__user__email", "social__user__username")
     list_select_related = ("social__user",)
     fields = GRANT_FIELDS
@@ -53,6 +81,13 @@ class ProviderGrantAdmin(admin.ModelAdmin):
     @admin.display(description="user")
     def user_link(self, grant: ProviderGrant) -> str:
         return str(grant.social.user) if grant.social is not None else "—"
+
+    @admin.display(description="tokens")
+    def token_state(self, grant: ProviderGrant) -> str:
+        """Checked now, with this process's keys (never shows a token or a ciphertext)."""
+        if grant.unopenable_fields():
+            return KEY_MISSING_LABEL
+        return "Readable" if grant.access_token_ciphertext else "None stored"
 
     @admin.action(description="Refresh now", permissions=["change"])
     def refresh_now(self, request: HttpRequest, queryset: QuerySet[ProviderGrant]) -> None:

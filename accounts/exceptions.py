@@ -15,7 +15,22 @@ class TokenUnreadable(AccountsError):
     code = "token_unreadable"
 
 
+class NoKeyOpens(TokenUnreadable):
+    """No key in TOKEN_ENCRYPTION_KEYS opens the ciphertext (a key is missing, or it is damaged)."""
+
+    code = "no_key_opens"
+
+
 class NoUsableToken(AccountsError):
     """The link has no token to act with; the person must reconnect."""
 
     code = "needs_reconnect"
+
+
+class TokenKeyMissing(NoUsableToken):
+    """No configured encryption key opens the stored token: an operator fault, not the person's.
+
+    The ciphertext is kept as it is; restoring the key in TOKEN_ENCRYPTION_KEYS brings it back.
+    """
+
+    code = "key_missing"

@@ -17,7 +17,14 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from accounts import vault
-from accounts.exceptions import NoUsableToken, TokenUnreadable
+from accounts.exceptions import NoKeyOpens, NoUsableToken, TokenKeyMissing, TokenUnreadable
+
+CIPHERTEXT_FIELDS = ("access_token_ciphertext", "refresh_token_ciphertext")
+
+# Not a stored status: what ``effective_status`` says of an active grant whose tokens no
+# configured key opens. The ciphertext is kept; the state ends when the key comes back.
+KEY_MISSING = "key_missing"
+KEY_MISSING_LABEL = "Unreadable: encryption key missing"
 
 
 class User(AbstractUser):
@@ -57,6 +64,10 @@ class ProviderGrant(models.Model):
     status = models.CharField(max_length=20, choices=GrantStatus.choices, default=GrantStatus.ACTIVE)
     last_refreshed_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=255, blank=True, default="")
+    # Set when a process found a ciphertext of this grant that no configured key opens, and
+    # cleared when one opened it again. Background work skips such grants (re-checking them
+    # each beat), the admin filters on it and /healthz/ counts it. Never a reason to delete.
+    key_missing_since = models.DateTimeField(null=True, blank=True, db_index=True)
     # A refresh in progress holds this lease, so two workers never refresh one grant at once.
     refresh_lease_id = models.CharField(max_length=32, blank=True, default="")
     refresh_lease_until = models.DateTimeField(null=True, blank=True)
@@ -97,8 +108,30 @@ class ProviderGrant(models.Model):
             raise NoUsableToken(f"{self.provider} link needs reconnecting")
         try:
             return vault.open_token(ciphertext, provider=self.provider, uid=self.uid)
+        except NoKeyOpens as error:
+            raise TokenKeyMissing(f"{self.provider} token: {error}") from error
         except TokenUnreadable as error:
             raise NoUsableToken(f"{self.provider} token cannot be read: {error}") from error
+
+    def unopenable_fields(self) -> list[str]:
+        """The ciphertext columns of this grant that no configured key opens (empty ones aside)."""
+        missing = []
+        for field in CIPHERTEXT_FIELDS:
+            ciphertext = getattr(self, field)
+            if ciphertext and vault.key_position(ciphertext) is None:
+                missing.append(field)
+        return missing
+
+    def reseal_tokens(self) -> None:
+        """Re-encrypt both ciphertexts under the newest key; one no key opens is left as it is."""
+        for field in CIPHERTEXT_FIELDS:
+            ciphertext = getattr(self, field)
+            if not ciphertext or vault.is_current(ciphertext):
+                continue
+            try:
+                setattr(self, field, vault.rotate_ciphertext(ciphertext))
+            except TokenUnreadable:
+                continue
 
     @property
     def has_refresh_token(self) -> bool:
@@ -124,10 +157,23 @@ class ProviderGrant(models.Model):
 
     @property
     def effective_status(self) -> str:
-        """The status to show: an unreadable token means "needs reconnect" whatever the row says."""
-        if self.status == GrantStatus.ACTIVE and not self.is_readable:
+        """The status to show, checked against the keys this process holds.
+
+        A token no configured key opens is ``KEY_MISSING`` (an operator fault: the person has
+        nothing to do); a missing or otherwise unreadable one means "needs reconnect".
+        """
+        if self.status != GrantStatus.ACTIVE:
+            return self.status
+        if self.unopenable_fields():
+            return KEY_MISSING
+        if not self.is_readable:
             return GrantStatus.NEEDS_RECONNECT
         return self.status
+
+    @property
+    def effective_status_label(self) -> str:
+        status = self.effective_status
+        return KEY_MISSING_LABEL if status == KEY_MISSING else GrantStatus(status).label
 
     def expires_in(self, now: datetime | None = None) -> float | None:
         if self.expires_at is None:

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from social_django.models import UserSocialAuth
 
-from accounts.models import GrantStatus, ProviderGrant, User
+from accounts.models import KEY_MISSING, GrantStatus, ProviderGrant, User
 
 PROVIDERS = (("facebook", "Facebook"), ("google", "Google"))
 PROVIDER_LABELS = dict(PROVIDERS)
@@ -54,7 +54,12 @@ class LinkedAccount:
 
     @property
     def needs_reconnect(self) -> bool:
-        return self.linked and self.status != GrantStatus.ACTIVE
+        return self.linked and self.status not in (GrantStatus.ACTIVE, KEY_MISSING)
+
+    @property
+    def key_missing(self) -> bool:
+        """Our fault (an encryption key is missing on our side), not the person's: no Reconnect."""
+        return self.linked and self.status == KEY_MISSING
 
 
 def linked_accounts_for(user: User) -> list[LinkedAccount]:
@@ -69,6 +74,8 @@ def linked_accounts_for(user: User) -> list[LinkedAccount]:
             continue
         grant = grants.get(provider)
         status = grant.effective_status if grant else GrantStatus.NEEDS_RECONNECT
+        # A missing encryption key is the operator's to fix: the person is told it is temporary.
+        status_label = "Temporarily unavailable" if status == KEY_MISSING else GrantStatus(status).label
         accounts.append(
             LinkedAccount(
                 provider=provider,
@@ -77,7 +84,7 @@ def linked_accounts_for(user: User) -> list[LinkedAccount]:
                 uid=link.uid,
                 linked_since=link.created,
                 status=status,
-                status_label=GrantStatus(status).label,
+                status_label=status_label,
                 expires_at=grant.expires_at if grant else None,
                 scopes=tuple(grant.scopes) if grant else (),
                 denied_scopes=tuple(grant.denied_scopes) if grant else (),

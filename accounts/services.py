@@ -18,6 +18,7 @@ from accounts.clients.errors import ProviderError
 from accounts.clients.facebook import FacebookTokenClient
 from accounts.clients.google import GoogleOAuthClient
 from accounts.exceptions import NoUsableToken
+from accounts.expiry import expires_at_from
 from accounts.models import DataDeletionRequest, GrantStatus, ProviderGrant, User
 
 logger = logging.getLogger(__name__)
@@ -58,7 +59,7 @@ def grant_store(
     link: UserSocialAuth,
     access_token: str,
     refresh_token: str | None,
-    expires_in: int | float | None,
+    expires_in: object,
     scopes: list[str],
     denied_scopes: list[str],
 ) -> ProviderGrant:
@@ -77,11 +78,14 @@ def grant_store(
     grant.set_access_token(access_token)
     if refresh_token:
         grant.set_refresh_token(refresh_token)
-    grant.expires_at = timezone.now() + timedelta(seconds=float(expires_in)) if expires_in else None
+    grant.expires_at = expires_at_from(expires_in)
     grant.scopes = scopes
     grant.denied_scopes = denied_scopes
     grant.status = GrantStatus.ACTIVE
     grant.last_error = ""
+    # A kept refresh token no configured key opens stays flagged (and kept) until its key returns.
+    unreadable = grant.unopenable_fields()
+    grant.key_missing_since = (grant.key_missing_since or timezone.now()) if unreadable else None
     grant.save()
     return grant
 

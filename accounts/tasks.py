@@ -10,7 +10,12 @@ from accounts.models import ProviderGrant
 
 @shared_task(ignore_result=True)
 def refresh_expiring_grants() -> dict[str, int]:
-    """Periodic: refresh every grant within its provider's lead time."""
+    """Periodic: refresh every grant within its provider's lead time.
+
+    Grants flagged "encryption key missing" are re-checked first: those a configured key
+    opens again rejoin the pass; the others are skipped, untouched.
+    """
+    tokens.grants_recheck_key_missing()
     counts = tokens.grants_refresh(grant_ids=tokens.expiring_grant_ids())
     return {str(result): count for result, count in counts.items()}
 

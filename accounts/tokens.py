@@ -11,6 +11,12 @@ SQLite whole), then writes back only while it still holds the lease. A second wo
 finds the lease taken waits for it to end and uses the token the first one stored, so two
 workers never refresh the same grant, and a rotated Google refresh token is never
 overwritten by a stale one.
+
+Keys: a ciphertext this process cannot open is never a reason to delete anything (the key
+may only be missing from this process). The grant is marked ``key_missing_since`` once,
+skipped by background work, and re-checked every beat until a key opens it again. A
+refresh writes *both* tokens back under the newest key, so a refresh that overlaps
+``rotate_token_keys`` cannot leave a token under a key about to be removed.
 """
 
 from __future__ import annotations
@@ -28,7 +34,8 @@ from django.utils import timezone
 from accounts.clients.errors import ProviderAuthError, ProviderError
 from accounts.clients.facebook import FacebookTokenClient
 from accounts.clients.google import GoogleOAuthClient
-from accounts.exceptions import NoUsableToken
+from accounts.exceptions import NoUsableToken, TokenKeyMissing
+from accounts.expiry import expires_at_from
 from accounts.models import GrantStatus, ProviderGrant
 
 logger = logging.getLogger(__name__)
@@ -45,6 +52,10 @@ class RefreshResult(enum.StrEnum):
     STILL_VALID = "still_valid"
     NEEDS_RECONNECT = "needs_reconnect"
     FAILED = "failed"
+    # No configured key opens a token of the grant: skipped, nothing written.
+    KEY_MISSING = "key_missing"
+    # An unexpected exception (a bug, a database hiccup): logged with the grant id, batch goes on.
+    ERROR = "error"
 
 
 def needs_refresh(grant: ProviderGrant, *, now: datetime | None = None) -> bool:
@@ -67,10 +78,19 @@ def access_token_for(grant: ProviderGrant) -> str:
         grant.refresh_from_db()
         if result == RefreshResult.NEEDS_RECONNECT:
             raise NoUsableToken(f"{grant.provider} grant is gone: {grant.last_error}")
+        if result == RefreshResult.KEY_MISSING:
+            raise TokenKeyMissing(f"{grant.provider} token: no configured key opens it")
         remaining = grant.expires_in()
         if result == RefreshResult.FAILED and remaining is not None and remaining <= 0:
             raise ProviderError(grant.last_error or "refresh failed", provider=grant.provider)
-    return grant.get_access_token()
+    try:
+        token = grant.get_access_token()
+    except TokenKeyMissing:
+        grant_mark_key_missing(grant=grant)
+        raise
+    if grant.key_missing_since is not None and not grant.unopenable_fields():
+        grant_mark_key_found(grant=grant)
+    return token
 
 
 def grant_refresh(*, grant: ProviderGrant, force: bool = False) -> RefreshResult:
@@ -113,6 +133,47 @@ def grant_mark_needs_reconnect(*, grant: ProviderGrant, reason: str) -> None:
     logger.info("grant needs reconnect: provider=%s uid=%s reason=%s", grant.provider, grant.uid, reason)
 
 
+def grant_mark_key_missing(*, grant: ProviderGrant) -> None:
+    """No configured key opens a token of ``grant``: keep every ciphertext, flag it, log it once."""
+    now = timezone.now()
+    flagged = ProviderGrant.objects.filter(pk=grant.pk, key_missing_since__isnull=True).update(
+        key_missing_since=now
+    )
+    if flagged:
+        grant.key_missing_since = now
+        logger.error(
+            "grant unreadable, encryption key missing: grant=%s provider=%s uid=%s "
+            "(ciphertext kept; add the key that wrote it back to TOKEN_ENCRYPTION_KEYS)",
+            grant.pk,
+            grant.provider,
+            grant.uid,
+        )
+
+
+def grant_mark_key_found(*, grant: ProviderGrant) -> None:
+    """A configured key opens ``grant``'s tokens again: back to normal service."""
+    cleared = ProviderGrant.objects.filter(pk=grant.pk, key_missing_since__isnull=False).update(
+        key_missing_since=None
+    )
+    grant.key_missing_since = None
+    if cleared:
+        logger.info("grant readable again: grant=%s provider=%s uid=%s", grant.pk, grant.provider, grant.uid)
+
+
+def grants_recheck_key_missing() -> int:
+    """Re-check every grant flagged ``key_missing_since``; returns how many are readable again.
+
+    Run by the beat before each refresh pass, so restoring a key restores service without
+    anyone editing the database.
+    """
+    recovered = 0
+    for grant in ProviderGrant.objects.filter(key_missing_since__isnull=False).iterator(chunk_size=500):
+        if not grant.unopenable_fields():
+            grant_mark_key_found(grant=grant)
+            recovered += 1
+    return recovered
+
+
 def _claim_lease(grant: ProviderGrant) -> str | None:
     now = timezone.now()
     lease = secrets.token_hex(8)
@@ -146,6 +207,10 @@ def _refresh_holding_lease(grant: ProviderGrant, lease: str) -> RefreshResult:
             answer = FacebookTokenClient().exchange_for_long_lived(grant.get_access_token())
         else:
             return RefreshResult.STILL_VALID
+    except TokenKeyMissing:
+        # This process lacks the key: an operator fault, not a lost grant. Touch nothing.
+        grant_mark_key_missing(grant=grant)
+        return RefreshResult.KEY_MISSING
     except NoUsableToken as error:
         grant_mark_needs_reconnect(grant=grant, reason=str(error))
         return RefreshResult.NEEDS_RECONNECT
@@ -159,16 +224,20 @@ def _refresh_holding_lease(grant: ProviderGrant, lease: str) -> RefreshResult:
 
     grant.set_access_token(answer["access_token"])
     rotated = answer.get("refresh_token")
-    if rotated:
+    if isinstance(rotated, str) and rotated:
         grant.set_refresh_token(rotated)
-    expires_in = answer.get("expires_in")
+    else:
+        # Kept, but re-encrypted under the newest key: a rotation that already passed this
+        # row must not find it under an old key again once we write back.
+        grant.reseal_tokens()
     now = timezone.now()
     fields = {
         "access_token_ciphertext": grant.access_token_ciphertext,
         "refresh_token_ciphertext": grant.refresh_token_ciphertext,
-        "expires_at": now + timedelta(seconds=float(expires_in)) if expires_in else None,
+        "expires_at": expires_at_from(answer.get("expires_in"), now=now),
         "last_refreshed_at": now,
         "last_error": "",
+        "key_missing_since": None if not grant.unopenable_fields() else grant.key_missing_since,
         "updated_at": now,
     }
     # Write back only while still holding the lease: a lease that expired meanwhile
@@ -187,7 +256,7 @@ def expiring_grant_ids(*, within: timedelta | None = None, now: datetime | None 
     for provider, ahead in REFRESH_AHEAD.items():
         due |= Q(provider=provider, expires_at__lte=now + max(ahead, within or timedelta(0)))
     return list(
-        ProviderGrant.objects.filter(due, status=GrantStatus.ACTIVE)
+        ProviderGrant.objects.filter(due, status=GrantStatus.ACTIVE, key_missing_since__isnull=True)
         .exclude(access_token_ciphertext="")
         .order_by("expires_at")
         .values_list("pk", flat=True)
@@ -201,11 +270,19 @@ def grants_refresh(
     batch_size: int = 100,
     on_grant: Callable[[RefreshResult], None] | None = None,
 ) -> dict[RefreshResult, int]:
-    """Refresh the given grants in batches; returns a count per ``RefreshResult``."""
+    """Refresh the given grants in batches; returns a count per ``RefreshResult``.
+
+    One grant that fails unexpectedly is logged with its id and counted as ``ERROR``; the
+    others are refreshed all the same.
+    """
     counts = {result: 0 for result in RefreshResult}
     for start in range(0, len(grant_ids), batch_size):
         for grant in ProviderGrant.objects.filter(pk__in=grant_ids[start : start + batch_size]):
-            result = grant_refresh(grant=grant, force=force)
+            try:
+                result = grant_refresh(grant=grant, force=force)
+            except Exception:
+                logger.exception("refresh crashed: grant=%s provider=%s", grant.pk, grant.provider)
+                result = RefreshResult.ERROR
             counts[result] += 1
             if on_grant is not None:
                 on_grant(result)

@@ -6,7 +6,9 @@ written under an older key stay readable while new writes use the newest one.
 
 Each ciphertext is bound to the identity it belongs to: the plaintext carries
 ``provider`` and ``uid``, and ``open_token`` refuses a ciphertext copied onto another
-row. A ciphertext no key opens raises ``TokenUnreadable``; there is no plaintext fallback.
+row. A ciphertext no key opens raises ``TokenUnreadable``; there is no plaintext fallback,
+and no caller deletes a ciphertext because this process cannot open it (the key may only
+be missing from this process's configuration).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.views.decorators.debug import sensitive_variables
 
-from accounts.exceptions import TokenUnreadable
+from accounts.exceptions import NoKeyOpens, TokenUnreadable
 
 
 class KeyConfigurationError(ValueError):
@@ -67,8 +69,10 @@ def open_token(ciphertext: str, *, provider: str, uid: str) -> str:
     try:
         payload = _fernet().decrypt(ciphertext.encode())
         data = json.loads(payload)
-    except (InvalidToken, ValueError) as error:
-        raise TokenUnreadable("no configured key opens this token") from error
+    except InvalidToken as error:
+        raise NoKeyOpens("no configured key opens this token") from error
+    except ValueError as error:
+        raise TokenUnreadable("malformed token payload") from error
     if not isinstance(data, dict) or data.get("p") != provider or data.get("u") != uid:
         raise TokenUnreadable("this ciphertext belongs to another identity")
     token = data.get("t")
@@ -82,7 +86,21 @@ def rotate_ciphertext(ciphertext: str) -> str:
     try:
         return _fernet().rotate(ciphertext.encode()).decode()
     except InvalidToken as error:
-        raise TokenUnreadable("no configured key opens this token") from error
+        raise NoKeyOpens("no configured key opens this token") from error
+
+
+def key_position(ciphertext: str) -> int | None:
+    """Which configured key opens ``ciphertext``: 0 for the newest, ``None`` when none does.
+
+    Read-only; this is how ``rotate_token_keys --check`` tells when an old key can go.
+    """
+    for position, key in enumerate(settings.TOKEN_ENCRYPTION_KEYS):
+        try:
+            Fernet(key.encode()).decrypt(ciphertext.encode())
+        except InvalidToken:
+            continue
+        return position
+    return None
 
 
 def is_current(ciphertext: str) -> bool:

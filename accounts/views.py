@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import services
-from accounts.models import User
+from accounts.models import ProviderGrant, User
 from accounts.selectors import PROVIDER_LABELS, linked_accounts_for
 
 
@@ -75,6 +75,20 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness and what an operator must act on.
+
+    200 whenever the database answers, so a load balancer keeps serving sign-ins. The body
+    says ``"status": "degraded"`` while grants are flagged "encryption key missing" (a
+    process could not open their tokens); ``unreadable_grants`` counts them. The count comes
+    from the flag the worker sets and re-checks on every beat, not from decrypting the table.
+    """
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+    unreadable = ProviderGrant.objects.filter(key_missing_since__isnull=False).count()
+    body: dict[str, object] = {"status": "degraded" if unreadable else "ok", "unreadable_grants": unreadable}
+    if unreadable:
+        body["detail"] = (
+            f"{unreadable} grant(s) cannot be opened with the configured TOKEN_ENCRYPTION_KEYS: "
+            "restore the missing key on every process (rotate_token_keys --check counts them)"
+        )
+    return JsonResponse(body)

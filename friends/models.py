@@ -10,14 +10,15 @@ Whether a friend "is on socialsite" is not stored: it is computed when the page 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import models
 from django.utils import timezone
 
-# A sync that started longer ago than this is taken to have died (worker killed, deploy):
-# another may start, and the page stops saying "syncing".
-SYNC_STALE_AFTER = timedelta(minutes=15)
+# A running sync holds a lease this long, renewed after every page it stores. A sync whose
+# lease ran out has died (worker killed, deploy): another may start, and the page stops
+# saying "syncing".
+SYNC_LEASE = timedelta(minutes=5)
 
 
 class SyncStatus(models.TextChoices):
@@ -33,13 +34,16 @@ class SyncStatus(models.TextChoices):
 
 
 class FriendSyncState(models.Model):
-    """Where the sync of one linked account stands. Its ``syncing`` status is also the lock."""
+    """Where the sync of one linked account stands. ``syncing`` with a live lease is the lock."""
 
     link = models.OneToOneField(
         "social_django.UserSocialAuth", on_delete=models.CASCADE, related_name="friend_sync"
     )
     status = models.CharField(max_length=24, choices=SyncStatus.choices, default=SyncStatus.NEVER_SYNCED)
     started_at = models.DateTimeField(null=True, blank=True, help_text="When the running sync began.")
+    syncing_until = models.DateTimeField(
+        null=True, blank=True, help_text="The running sync's lease: past it, the sync is taken to have died."
+    )
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     last_success_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(
@@ -61,11 +65,11 @@ class FriendSyncState(models.Model):
     def __str__(self) -> str:
         return f"friend sync of link {self.link_id}: {self.status}"
 
-    def is_running(self, now=None) -> bool:  # type: ignore[no-untyped-def]
-        """True while a sync holds this row and has not gone stale."""
-        if self.status != SyncStatus.SYNCING or self.started_at is None:
+    def is_running(self, now: datetime | None = None) -> bool:
+        """True while a sync holds this row and its lease has not run out."""
+        if self.status != SyncStatus.SYNCING or self.syncing_until is None:
             return False
-        return (now or timezone.now()) - self.started_at < SYNC_STALE_AFTER
+        return (now or timezone.now()) < self.syncing_until
 
 
 class FacebookFriend(models.Model):

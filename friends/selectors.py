@@ -26,7 +26,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from social_django.models import UserSocialAuth
 
-from accounts.models import GrantStatus, User
+from accounts.models import KEY_MISSING, GrantStatus, User
 from friends.models import FacebookFriend, FriendSyncState, GoogleContact, SyncStatus
 from friends.services import FRIENDS_SCOPES
 
@@ -84,7 +84,7 @@ class ProviderSection:
 
 
 def friends_sections_for(
-    user: User, *, query: str = "", page_numbers: dict[str, Any] | None = None
+    user: User, *, query: str = "", page_numbers: dict[str, Any] | None = None, now: datetime | None = None
 ) -> list[ProviderSection]:
     """Both providers' sections for ``user``, in a fixed order, searched by name with ``query``."""
     page_numbers = page_numbers or {}
@@ -94,7 +94,7 @@ def friends_sections_for(
         .select_related("grant", "friend_sync")
         .order_by("pk")
     }
-    now = timezone.now()
+    now = now or timezone.now()
     sections = []
     for provider, label, what in PROVIDERS:
         link = links.get(provider)
@@ -175,7 +175,11 @@ def _row(provider: str, item: FacebookFriend | GoogleContact) -> FriendRow:
 def _display_state(link: UserSocialAuth, state: FriendSyncState | None, now: datetime) -> tuple[str, str]:
     """The section's situation and, for a failure, why (plain words, stored by the sync)."""
     grant = getattr(link, "grant", None)
-    if grant is None or grant.effective_status != GrantStatus.ACTIVE:
+    grant_status = grant.effective_status if grant is not None else None
+    if grant_status == KEY_MISSING:
+        # Our fault, not the person's: no Reconnect button for it.
+        return DisplayState.FAILED, "A problem on our side keeps us from updating this list for now."
+    if grant is None or grant_status != GrantStatus.ACTIVE:
         return DisplayState.NEEDS_RECONNECT, grant.last_error if grant else ""
     if FRIENDS_SCOPES[link.provider] in (grant.denied_scopes or []):
         return DisplayState.PERMISSION_DECLINED, ""

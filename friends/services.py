@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import enum
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -31,13 +31,13 @@ from accounts.clients.errors import (
     ProviderRateLimited,
     ProviderUnavailable,
 )
-from accounts.exceptions import NoUsableToken
+from accounts.exceptions import NoUsableToken, TokenKeyMissing
 from accounts.models import ProviderGrant
 from accounts.tokens import RefreshResult, access_token_for, grant_mark_needs_reconnect, grant_refresh
 from friends.clients.graph import FriendsPage, GraphFriend, GraphFriendsClient
 from friends.clients.paging import PagingError
 from friends.clients.people import Contact, ContactsPage, ExpiredSyncToken, PeopleClient
-from friends.models import SYNC_STALE_AFTER, FacebookFriend, FriendSyncState, GoogleContact, SyncStatus
+from friends.models import SYNC_LEASE, FacebookFriend, FriendSyncState, GoogleContact, SyncStatus
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +84,7 @@ def friends_sync(
     client: GraphFriendsClient | PeopleClient | None = None,
     page_size: int | None = None,
     unless_synced_within: timedelta | None = None,
+    clock: Callable[[], datetime] = timezone.now,
 ) -> SyncOutcome:
     """Bring the stored friends (Facebook) or contacts (Google) of ``grant``'s link up to date.
 
@@ -91,26 +92,45 @@ def friends_sync(
     back to a full sync when Google says it expired. ``unless_synced_within``: skip, with
     a read only, when a sync is running or succeeded that recently (a burst of logins
     needs one sync, not one each). ``client`` and ``page_size`` are for tests and
-    benchmarks; by default the provider's own client and paging apply.
+    benchmarks; by default the provider's own client and paging apply; ``clock`` is the
+    seam tests use to let a lease run out.
+
+    The sync holds a lease on the state row (``syncing_until``), renewed after each page;
+    a sync that dies without a word (worker killed) stops counting as running when its
+    lease ends. One that crashes on something unexpected records "failed" and is logged.
     """
     provider = grant.provider
     link = _link_of(grant)
     if link is None or provider not in FRIENDS_SCOPES:
         return SyncOutcome(provider=provider, result=SyncResult.NOT_LINKED)
     if unless_synced_within is not None:
-        recent = _recent_result(link, unless_synced_within)
+        recent = _recent_result(link, unless_synced_within, clock())
         if recent is not None:
             return SyncOutcome(provider=provider, result=recent)
     state, _ = FriendSyncState.objects.get_or_create(link=link)
-    stamp = timezone.now()
+    stamp = clock()
     if not _claim(state, stamp):
         return SyncOutcome(provider=provider, result=SyncResult.ALREADY_RUNNING)
+
+    def renew() -> None:
+        FriendSyncState.objects.filter(pk=state.pk, status=SyncStatus.SYNCING).update(
+            syncing_until=clock() + SYNC_LEASE
+        )
 
     label = PROVIDER_LABELS[provider]
     if FRIENDS_SCOPES[provider] in (grant.denied_scopes or []):
         return _finish_declined(state, provider)
     try:
-        outcome = _sync_refreshing_once(grant, link, state, stamp, client, page_size)
+        outcome = _sync_refreshing_once(grant, link, state, stamp, client, page_size, renew)
+    except TokenKeyMissing:
+        # An encryption key is missing on our side: nothing for the person to do.
+        return _finish(
+            state,
+            SyncResult.FAILED,
+            provider,
+            "A problem on our side keeps us from updating this list for now.",
+            retryable=False,
+        )
     except NoUsableToken:
         return _finish(
             state,
@@ -180,10 +200,21 @@ def friends_sync(
         words = f"Fetching from {label} took too long. We will try again later."
         _finish(state, SyncResult.FAILED, provider, words)
         raise
+    except Exception:
+        # A bug or an answer nobody foresaw: never leave the row saying "syncing".
+        logger.exception("friends sync crashed: provider=%s link=%s grant=%s", provider, link.pk, grant.pk)
+        return _finish(
+            state,
+            SyncResult.FAILED,
+            provider,
+            "Something went wrong on our side while fetching them.",
+            retryable=False,
+        )
 
     FriendSyncState.objects.filter(pk=state.pk).update(
         status=SyncStatus.OK,
         started_at=None,
+        syncing_until=None,
         last_success_at=timezone.now(),
         last_error="",
         attempts=0,
@@ -217,6 +248,7 @@ def _sync_refreshing_once(
     stamp: datetime,
     client: GraphFriendsClient | PeopleClient | None,
     page_size: int | None,
+    renew: Callable[[], None],
 ) -> _Progress:
     """One pass; on a 401, a forced refresh and one more pass, when the grant can refresh.
 
@@ -227,7 +259,7 @@ def _sync_refreshing_once(
     run again: rows are upserted, and the same ``stamp`` marks what the pass saw.
     """
     try:
-        return _sync_pass(grant, link, state, access_token_for(grant), stamp, client, page_size)
+        return _sync_pass(grant, link, state, access_token_for(grant), stamp, client, page_size, renew)
     except ProviderAuthError as error:
         if error.status != 401 or not grant.has_refresh_token:
             raise
@@ -239,7 +271,7 @@ def _sync_refreshing_once(
     if result == RefreshResult.FAILED:
         # The token endpoint is down: the grant may be fine, so keep it and try later.
         raise ProviderUnavailable("refresh after a 401 failed", provider=grant.provider)
-    return _sync_pass(grant, link, state, access_token_for(grant), stamp, client, page_size)
+    return _sync_pass(grant, link, state, access_token_for(grant), stamp, client, page_size, renew)
 
 
 def _sync_pass(
@@ -250,14 +282,15 @@ def _sync_pass(
     stamp: datetime,
     client: GraphFriendsClient | PeopleClient | None,
     page_size: int | None,
+    renew: Callable[[], None],
 ) -> _Progress:
     if grant.provider == "facebook":
         graph = client or GraphFriendsClient()
         assert isinstance(graph, GraphFriendsClient), "a Facebook grant syncs with the Graph client"
-        return _sync_facebook(link, token, stamp, graph, page_size)
+        return _sync_facebook(link, token, stamp, graph, page_size, renew)
     people = client or PeopleClient()
     assert isinstance(people, PeopleClient), "a Google grant syncs with the People client"
-    return _sync_google(link, state, token, stamp, people, page_size)
+    return _sync_google(link, state, token, stamp, people, page_size, renew)
 
 
 # --- the two providers --------------------------------------------------------------------
@@ -274,7 +307,12 @@ class _Progress:
 
 
 def _sync_facebook(
-    link: UserSocialAuth, token: str, stamp: datetime, client: GraphFriendsClient, page_size: int | None
+    link: UserSocialAuth,
+    token: str,
+    stamp: datetime,
+    client: GraphFriendsClient,
+    page_size: int | None,
+    renew: Callable[[], None],
 ) -> _Progress:
     progress = _Progress(mode="full")
     pages: Iterable[FriendsPage] = (
@@ -285,6 +323,7 @@ def _sync_facebook(
         progress.fetched += len(page.friends)
         progress.total = page.total_count
         _upsert_friends(link, page.friends, stamp)
+        renew()
     progress.deleted = _delete_unstamped(FacebookFriend, link, stamp)
     return progress
 
@@ -296,15 +335,16 @@ def _sync_google(
     stamp: datetime,
     client: PeopleClient,
     page_size: int | None,
+    renew: Callable[[], None],
 ) -> _Progress:
     if state.sync_token:
         try:
-            return _google_pass(link, token, stamp, client, page_size, sync_token=state.sync_token)
+            return _google_pass(link, token, stamp, client, page_size, renew, sync_token=state.sync_token)
         except ExpiredSyncToken:
             # Google keeps sync tokens for 7 days; after that only a full sync will do.
             # https://developers.google.com/people/api/rest/v1/people.connections/list
             logger.info("google sync token expired: link=%s, running a full sync", link.pk)
-    return _google_pass(link, token, stamp, client, page_size, sync_token=None)
+    return _google_pass(link, token, stamp, client, page_size, renew, sync_token=None)
 
 
 def _google_pass(
@@ -313,6 +353,7 @@ def _google_pass(
     stamp: datetime,
     client: PeopleClient,
     page_size: int | None,
+    renew: Callable[[], None],
     *,
     sync_token: str | None,
 ) -> _Progress:
@@ -331,6 +372,7 @@ def _google_pass(
         _upsert_contacts(link, changed, stamp)
         if gone:
             progress.deleted += GoogleContact.objects.filter(link=link, resource_name__in=gone).delete()[0]
+        renew()
     if sync_token is None:
         progress.deleted += _delete_unstamped(GoogleContact, link, stamp)
     return progress
@@ -394,11 +436,10 @@ def _link_of(grant: ProviderGrant) -> UserSocialAuth | None:
     return UserSocialAuth.objects.filter(provider=grant.provider, uid=grant.uid).first()
 
 
-def _recent_result(link: UserSocialAuth, within: timedelta) -> SyncResult | None:
+def _recent_result(link: UserSocialAuth, within: timedelta, now: datetime) -> SyncResult | None:
     state = FriendSyncState.objects.filter(link=link).first()
     if state is None:
         return None
-    now = timezone.now()
     if state.is_running(now):
         return SyncResult.ALREADY_RUNNING
     if state.status == SyncStatus.OK and state.last_success_at and now - state.last_success_at < within:
@@ -407,12 +448,18 @@ def _recent_result(link: UserSocialAuth, within: timedelta) -> SyncResult | None
 
 
 def _claim(state: FriendSyncState, now: datetime) -> bool:
-    """Mark the state "syncing" unless another live sync holds it (one conditional UPDATE)."""
-    running = Q(status=SyncStatus.SYNCING, started_at__gt=now - SYNC_STALE_AFTER)
+    """Mark the state "syncing" unless another sync holds a live lease (one conditional UPDATE)."""
+    running = Q(status=SyncStatus.SYNCING, syncing_until__gt=now)
     claimed = (
         FriendSyncState.objects.filter(pk=state.pk)
         .exclude(running)
-        .update(status=SyncStatus.SYNCING, started_at=now, last_attempt_at=now, updated_at=now)
+        .update(
+            status=SyncStatus.SYNCING,
+            started_at=now,
+            syncing_until=now + SYNC_LEASE,
+            last_attempt_at=now,
+            updated_at=now,
+        )
     )
     return bool(claimed)
 
@@ -433,6 +480,7 @@ def _finish(
     FriendSyncState.objects.filter(pk=state.pk).update(
         status=status,
         started_at=None,
+        syncing_until=None,
         last_error=words[:255],
         attempts=F("attempts") + 1,
         updated_at=timezone.now(),

@@ -40,6 +40,7 @@ FANOUT_WINDOW_SECONDS = 1800
 FANOUT_STAGGER_SECONDS = 2.0
 # A login does not sync again what was synced this recently.
 LOGIN_SYNC_FRESH_SECONDS = 60.0
+FANOUT_BATCH = 500
 
 
 def retry_countdown(outcome: services.SyncOutcome, retries: int) -> float:
@@ -80,24 +81,40 @@ def sync_link(self, link_id: int, unless_synced_within: float | None = None) -> 
 
 @shared_task(ignore_result=True)
 def sync_everyone() -> int:
-    """Periodic: queue one sync per linked account with a usable grant, staggered."""
-    link_ids = list(
+    """Periodic: queue one sync per linked account with a usable grant, staggered.
+
+    Grants flagged "encryption key missing" are skipped, untouched. Links are read in
+    batches of ``FANOUT_BATCH``; one that cannot be queued (or, inline, whose sync crashes)
+    is logged with its id and the others are queued all the same. Returns how many were.
+    """
+    grants = (
         ProviderGrant.objects.filter(
             status=GrantStatus.ACTIVE,
             social__isnull=False,
             provider__in=list(services.FRIENDS_SCOPES),
+            key_missing_since__isnull=True,
         )
         .exclude(access_token_ciphertext="")
         .order_by("pk")
-        .values_list("social_id", flat=True)
     )
-    if not link_ids:
+    total = grants.count()
+    if not total:
         return 0
-    step = min(FANOUT_STAGGER_SECONDS, FANOUT_WINDOW_SECONDS / len(link_ids))
-    for index, link_id in enumerate(link_ids):
-        queue_sync(link_id, countdown=index * step)
-    logger.info("friends sync queued for everyone: links=%s", len(link_ids))
-    return len(link_ids)
+    step = min(FANOUT_STAGGER_SECONDS, FANOUT_WINDOW_SECONDS / total)
+    queued = failed = index = last_pk = 0
+    while batch := list(grants.filter(pk__gt=last_pk).values_list("pk", "social_id")[:FANOUT_BATCH]):
+        last_pk = batch[-1][0]
+        for _pk, link_id in batch:
+            try:
+                queue_sync(link_id, countdown=index * step)
+            except Exception:
+                logger.exception("friends sync could not run: link=%s", link_id)
+                failed += 1
+            else:
+                queued += 1
+            index += 1
+    logger.info("friends sync queued for everyone: links=%s failed=%s", queued, failed)
+    return queued
 
 
 def queue_sync(link_id: int, *, countdown: float = 0, unless_synced_within: float | None = None) -> None:

@@ -9,11 +9,13 @@ can arm a fault that the live server's threads then act on.
 
 from __future__ import annotations
 
+import json
 import time
+from collections.abc import Mapping
 
 from django.conf import settings
 from django.db.models import F
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 
 from sandbox import wire
 from sandbox.models import SandboxFault
@@ -37,6 +39,18 @@ ID_TOKEN_MODES: tuple[str, ...] = (
     "id_token_wrong_nonce",
 )
 
+
+# Modes that bend ``expires_in`` in a token answer (Google ``token``, Facebook ``token`` and
+# ``exchange``): not a number, beyond any float (``1e309`` parses as infinity), negative, or
+# absurdly long. Real providers send a count of seconds (RFC 6749 §5.1); a client must
+# survive anything else. The rest of the answer is the normal one.
+EXPIRES_IN_MODES: dict[str, str] = {
+    "expires_in_text": '"abc"',
+    "expires_in_overflow": "1e309",
+    "expires_in_negative": "-3600",
+    "expires_in_huge": "1000000000000",
+}
+TOKEN_ENDPOINTS = {("google", "token"), ("facebook", "token"), ("facebook", "exchange")}
 
 # Modes of the People API's connections list (``google``/``connections`` only):
 # - expired_sync_token: answer as if the client's sync token had expired, whatever its age;
@@ -67,7 +81,9 @@ class UnknownFault(ValueError):
 def modes_for(provider: str, endpoint: str) -> tuple[str, ...]:
     """The modes that make sense for one endpoint."""
     if (provider, endpoint) == ("google", "token"):
-        return GENERIC_MODES + ID_TOKEN_MODES
+        return GENERIC_MODES + ID_TOKEN_MODES + tuple(EXPIRES_IN_MODES)
+    if (provider, endpoint) in TOKEN_ENDPOINTS:
+        return GENERIC_MODES + tuple(EXPIRES_IN_MODES)
     if (provider, endpoint) == ("google", "connections"):
         return GENERIC_MODES + CONNECTIONS_MODES
     if (provider, endpoint) == ("facebook", "friends"):
@@ -129,7 +145,7 @@ def answer(provider: str, endpoint: str, mode: str | None) -> HttpResponse | Non
         return wire.google_expired_sync_token()
     if mode == "service_disabled":
         return wire.google_service_disabled()
-    if mode is None or mode in ID_TOKEN_MODES or mode in ENDPOINT_MODES:
+    if mode is None or mode in ID_TOKEN_MODES or mode in ENDPOINT_MODES or mode in EXPIRES_IN_MODES:
         return None
     if mode == "slow":
         time.sleep(float(getattr(settings, "SANDBOX_SLOW_SECONDS", 3)))
@@ -144,6 +160,15 @@ def answer(provider: str, endpoint: str, mode: str | None) -> HttpResponse | Non
     if mode == "error_body":
         return _error_body(provider, endpoint)
     raise UnknownFault(mode)
+
+
+def token_answer(body: Mapping[str, object], mode: str | None) -> HttpResponse:
+    """A token endpoint's JSON answer, with ``expires_in`` bent when ``mode`` says so."""
+    if mode not in EXPIRES_IN_MODES:
+        return JsonResponse(body)
+    marker = "__sandbox_expires_in__"
+    text = json.dumps({**body, "expires_in": marker}).replace(f'"{marker}"', EXPIRES_IN_MODES[mode])
+    return HttpResponse(text, content_type="application/json")
 
 
 def _error_body(provider: str, endpoint: str) -> HttpResponse:

@@ -1,10 +1,12 @@
 """Suite-wide fixtures and the rule for tests that need something outside Python.
 
 A test marked ``browser`` needs Debian's Chromium; one marked ``worker`` needs Redis
-(REDIS_URL) for a real Celery worker. On a developer's machine a missing one skips the
-test with the reason; in CI (``CI=true``) it fails it, so a green CI run always means the
-whole suite ran. Services named by REDIS_URL or DATABASE_URL are checked once, at session
-start, so a service that is down stops the run with one clear line instead of many errors.
+(REDIS_URL) for a real Celery worker; one marked ``postgres`` needs DATABASE_URL to be
+PostgreSQL (without DATABASE_URL it is skipped: CI's SQLite pass leaves it to the second).
+On a developer's machine a missing one skips the test with the reason; in CI (``CI=true``)
+it fails it, so a green CI run always means the whole suite ran. Services named by
+REDIS_URL or DATABASE_URL are checked once, at session start, so a service that is down
+stops the run with one clear line instead of many errors.
 """
 
 from __future__ import annotations
@@ -44,6 +46,12 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         )
     if item.get_closest_marker("worker"):
         require(bool(os.environ.get("REDIS_URL")), "REDIS_URL is not set; worker tests need Redis")
+    if item.get_closest_marker("postgres"):
+        url = os.environ.get("DATABASE_URL", "")
+        if not url:
+            # CI's first pass runs on SQLite on purpose; its second pass (DATABASE_URL) runs these.
+            pytest.skip("PostgreSQL test: runs when DATABASE_URL points at PostgreSQL (CI's second pass)")
+        require(urlsplit(url).scheme.startswith("postgres"), "DATABASE_URL is not PostgreSQL")
 
 
 def _redacted(url: str) -> str:

@@ -12,6 +12,8 @@ from typing import Any
 
 from django.db import transaction
 
+from accounts.expiry import expires_in_seconds
+
 # Keys social-core would copy into extra_data that are secrets (or carry them).
 SECRET_KEYS = frozenset({"access_token", "refresh_token", "id_token", "code", "signed_request"})
 
@@ -32,6 +34,9 @@ class SocialsiteBackendMixin:
         data: dict[str, Any] = super().extra_data(  # type: ignore[misc]
             user, uid, response, details, pipeline_kwargs
         )
+        if "expires_in" in data:
+            # Whatever the provider sent, extra_data keeps a number a JSON column can hold.
+            data["expires_in"] = expires_in_seconds(data["expires_in"])
         return {key: value for key, value in data.items() if key not in SECRET_KEYS}
 
     def granted_scopes(self, response: dict[str, Any]) -> tuple[list[str], list[str]]:

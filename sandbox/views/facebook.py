@@ -134,9 +134,9 @@ _CODE_ERRORS: dict[str, tuple[str, int | None]] = {
 }
 
 
-def _token_answer(token: SandboxToken) -> JsonResponse:
+def _token_answer(token: SandboxToken, fault: str | None = None) -> HttpResponse:
     body = {"access_token": token.value, "token_type": "bearer", "expires_in": token.seconds_left()}
-    return JsonResponse(body)
+    return faults.token_answer(body, fault)
 
 
 @csrf_exempt
@@ -147,7 +147,8 @@ def access_token(request: HttpRequest, version: str) -> HttpResponse:
     params = request.POST if request.method == "POST" else request.GET
     exchange = params.get("grant_type") == "fb_exchange_token"
     endpoint = "exchange" if exchange else "token"
-    canned = faults.answer("facebook", endpoint, faults.take("facebook", endpoint))
+    fault = faults.take("facebook", endpoint)
+    canned = faults.answer("facebook", endpoint, fault)
     if canned is not None:
         return canned
 
@@ -166,7 +167,7 @@ def access_token(request: HttpRequest, version: str) -> HttpResponse:
             return wire.facebook_token_invalid(463 if error.reason == "expired" else 467)
         if token.client_id != client_id:
             return wire.facebook_token_invalid(467)
-        return _token_answer(services.facebook_token_exchange(token=token))
+        return _token_answer(services.facebook_token_exchange(token=token), fault)
 
     if not params.get("code"):
         return wire.facebook_error("Missing authorization code", code=100)
@@ -180,7 +181,7 @@ def access_token(request: HttpRequest, version: str) -> HttpResponse:
     except services.GrantError as error:
         message, subcode = _CODE_ERRORS.get(error.reason, _CODE_ERRORS["unknown"])
         return wire.facebook_error(message, code=100, subcode=subcode)
-    return _token_answer(services.facebook_token_for_code(code=code))
+    return _token_answer(services.facebook_token_for_code(code=code), fault)
 
 
 def _bearer(request: HttpRequest) -> str:

@@ -254,7 +254,7 @@ def token(request: HttpRequest) -> HttpResponse:
                 picture=avatar_url(request, code.person),
                 fault=fault,
             )
-        return wire.no_store(JsonResponse(body))
+        return wire.no_store(faults.token_answer(body, fault))
 
     if grant_type == "refresh_token":
         try:
@@ -266,7 +266,7 @@ def token(request: HttpRequest) -> HttpResponse:
         if refresh is None or refresh.client_id != client_id:
             return wire.no_store(wire.oauth_error("invalid_grant", "Token has been expired or revoked."))
         tokens = services.google_tokens_for_refresh(refresh=refresh)
-        return wire.no_store(JsonResponse(_token_body(tokens)))
+        return wire.no_store(faults.token_answer(_token_body(tokens), fault))
 
     return wire.oauth_error("unsupported_grant_type", f"Invalid grant_type: {grant_type}")
 

@@ -9,6 +9,7 @@ from django.contrib.admin.models import LogEntry
 from django.utils import timezone
 from social_django.models import UserSocialAuth
 
+from accounts import vault
 from accounts.models import GrantStatus, ProviderGrant
 from sandbox.models import SandboxPerson, SandboxToken
 from tests.factories import LinkFactory, UserFactory, make_grant
@@ -77,6 +78,8 @@ def grants(db) -> list[ProviderGrant]:
         "?q=110000000000000000001",
         "?q=ada%40example.com",
         "?o=-5",
+        "?key=missing",
+        "?key=ok",
     ],
 )
 def test_changelist_filters_and_search_show_no_secret(admin_client, grants, query):
@@ -93,6 +96,25 @@ def test_changelist_lists_what_an_operator_needs(admin_client, grants):
         assert grant.uid in html
     assert "Refresh now" in html and "Revoke and unlink" in html
     assert "By provider" in html and "By status" in html
+
+
+def test_unreadable_grants_have_their_own_filter_and_state(admin_client, grants, settings):
+    """A grant a process could not open (key missing) is listed under its own filter, its
+    tokens kept; the column says why, checked with the keys this process holds."""
+    lost = grants[2]
+    ProviderGrant.objects.filter(pk=lost.pk).update(key_missing_since=timezone.now())
+    keys = list(settings.TOKEN_ENCRYPTION_KEYS)
+    settings.TOKEN_ENCRYPTION_KEYS = [vault.generate_key()]  # this process lacks the key too
+
+    page = admin_client.get(CHANGELIST, {"key": "missing"})
+
+    html = page.content.decode()
+    assert [grant.pk for grant in page.context["cl"].result_list] == [lost.pk]
+    assert "By encryption key" in html and "Unreadable: encryption key missing" in html
+    settings.TOKEN_ENCRYPTION_KEYS = keys
+    assert_no_secret(html, grants)
+    readable = admin_client.get(CHANGELIST, {"key": "ok"}).context["cl"].result_list
+    assert sorted(grant.pk for grant in readable) == sorted(grant.pk for grant in grants if grant != lost)
 
 
 def test_search_finds_by_uid_and_by_user_email(admin_client, grants):

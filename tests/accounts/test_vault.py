@@ -7,8 +7,8 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
 from accounts import vault
-from accounts.exceptions import NoUsableToken, TokenUnreadable
-from accounts.models import GrantStatus, ProviderGrant
+from accounts.exceptions import NoUsableToken, TokenKeyMissing, TokenUnreadable
+from accounts.models import KEY_MISSING, GrantStatus, ProviderGrant
 from tests.factories import LinkFactory, make_grant
 
 OLD_KEY = vault.generate_key()
@@ -52,10 +52,24 @@ def test_rotation_keeps_rows_written_under_the_old_key_readable(keys):
 
 
 @pytest.mark.django_db
-def test_a_token_no_configured_key_opens_means_needs_reconnect_not_a_crash(keys):
+def test_a_token_no_configured_key_opens_is_key_missing_not_a_crash(keys):
     grant = make_grant(access_token="written-under-old-key")
     keys.TOKEN_ENCRYPTION_KEYS = [NEW_KEY]  # the old key is gone
     grant = ProviderGrant.objects.get(pk=grant.pk)
+    assert grant.effective_status == KEY_MISSING  # an operator fault, not "needs reconnect"
+    with pytest.raises(TokenKeyMissing):  # still a NoUsableToken for callers that only need that
+        grant.get_access_token()
+    keys.TOKEN_ENCRYPTION_KEYS = [NEW_KEY, OLD_KEY]  # the key is back: so is the grant
+    assert grant.effective_status == GrantStatus.ACTIVE
+    assert grant.get_access_token() == "written-under-old-key"
+
+
+@pytest.mark.django_db
+def test_a_ciphertext_of_another_identity_still_means_needs_reconnect(keys):
+    grant = make_grant(access_token="mine")
+    other = make_grant(access_token="theirs")
+    ProviderGrant.objects.filter(pk=grant.pk).update(access_token_ciphertext=other.access_token_ciphertext)
+    grant.refresh_from_db()
     assert grant.effective_status == GrantStatus.NEEDS_RECONNECT
     with pytest.raises(NoUsableToken):
         grant.get_access_token()

@@ -75,7 +75,7 @@ def contact(n: int, *, name: str | None = None, email: str | None = None, delete
 class ScriptedGraphClient(GraphFriendsClient):
     """Answers ``iter_pages`` with the given pages; an exception in the list is raised there."""
 
-    def __init__(self, pages: Sequence[FriendsPage | ProviderError]):
+    def __init__(self, pages: Sequence[FriendsPage | BaseException]):
         super().__init__()
         self.pages = pages
         self.tokens: list[str] = []
@@ -83,7 +83,7 @@ class ScriptedGraphClient(GraphFriendsClient):
     def iter_pages(self, access_token: str, *, page_size: int = 500) -> Iterator[FriendsPage]:
         self.tokens.append(access_token)
         for page in self.pages:
-            if isinstance(page, Exception):
+            if isinstance(page, BaseException):
                 raise page
             yield page
 
@@ -112,7 +112,7 @@ class ScriptedPeopleClient(PeopleClient):
         if sync_token and self.expired:
             raise ExpiredSyncToken("sync token expired", provider="google", status=400)
         for page in self.changes if sync_token else self.full:
-            if isinstance(page, Exception):
+            if isinstance(page, BaseException):
                 raise page
             yield page
 

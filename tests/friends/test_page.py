@@ -8,8 +8,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import vault
 from accounts.models import GrantStatus
-from friends.models import FacebookFriend, GoogleContact, SyncStatus
+from friends.models import SYNC_LEASE, FacebookFriend, GoogleContact, SyncStatus
 from tests.factories import LinkFactory, UserFactory, make_grant
 from tests.friends.factories import FacebookFriendFactory, GoogleContactFactory, SyncStateFactory
 
@@ -83,14 +84,24 @@ def test_never_synced_offers_fetch_now(page, fb_link):
 
 
 def test_syncing_says_so(page, fb_link):
-    SyncStateFactory(link=fb_link, status=SyncStatus.SYNCING, started_at=timezone.now())
+    SyncStateFactory(
+        link=fb_link,
+        status=SyncStatus.SYNCING,
+        started_at=timezone.now(),
+        syncing_until=timezone.now() + SYNC_LEASE,
+    )
     part = section(page(), "facebook")
     assert 'data-state="syncing"' in part and "fetching your Facebook friends right now" in part
     assert "Reload this page" in part
 
 
 def test_a_sync_that_never_finished_shows_as_failed(page, fb_link):
-    SyncStateFactory(link=fb_link, status=SyncStatus.SYNCING, started_at=timezone.now() - timedelta(hours=2))
+    SyncStateFactory(
+        link=fb_link,
+        status=SyncStatus.SYNCING,
+        started_at=timezone.now() - timedelta(hours=2),
+        syncing_until=timezone.now() - timedelta(hours=1),
+    )
     part = section(page(), "facebook")
     assert 'data-state="failed"' in part and "did not finish" in part and "Try again" in part
 
@@ -127,6 +138,18 @@ def test_needs_reconnect_offers_reconnect(page, fb_link):
     assert "Reconnect" in part and 'action="/login/facebook/"' in part
     assert 'name="rerequest"' not in part
     assert "Still Listed" in part  # what we had stays visible
+
+
+def test_a_missing_encryption_key_is_not_the_persons_to_fix(page, fb_link, settings):
+    SyncStateFactory(link=fb_link)
+    FacebookFriendFactory(link=fb_link, name="Still Listed")
+    settings.TOKEN_ENCRYPTION_KEYS = [vault.generate_key()]  # the key that wrote the token is gone
+
+    part = section(page(), "facebook")
+
+    assert 'data-state="failed"' in part and "problem on our side" in part
+    assert "Reconnect" not in part and 'action="/login/facebook/"' not in part
+    assert "Still Listed" in part
 
 
 @pytest.mark.parametrize(("provider", "scope"), [("facebook", "user_friends"), ("google", CONTACTS_SCOPE)])

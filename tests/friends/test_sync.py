@@ -20,7 +20,8 @@ from accounts.models import GrantStatus
 from friends import tasks
 from friends.clients.graph import FriendsPage
 from friends.clients.paging import PagingError
-from friends.models import SYNC_STALE_AFTER, FacebookFriend, FriendSyncState, GoogleContact, SyncStatus
+from friends.models import SYNC_LEASE, FacebookFriend, FriendSyncState, GoogleContact, SyncStatus
+from friends.selectors import DisplayState, friends_sections_for
 from friends.services import SyncOutcome, SyncResult, friends_sync
 from tests.factories import LinkFactory, make_grant
 from tests.friends.factories import (
@@ -255,8 +256,11 @@ def test_soft_time_limit_leaves_the_state_clean_and_keeps_what_was_stored(fb_gra
 def test_the_sync_task_has_soft_and_hard_time_limits(settings):
     assert tasks.sync_link.soft_time_limit == settings.FRIENDS_SYNC_SOFT_TIME_LIMIT
     assert tasks.sync_link.time_limit == settings.FRIENDS_SYNC_TIME_LIMIT
-    # Soft first (the task cleans up), then hard, both before a sync is taken to be dead.
-    assert 0 < tasks.sync_link.soft_time_limit < tasks.sync_link.time_limit < SYNC_STALE_AFTER.total_seconds()
+    # Soft first (the task cleans up), then hard. A sync killed by the hard limit stops
+    # counting as running when its lease (renewed after every page) runs out; one page,
+    # a single provider call, fits in the lease many times over.
+    assert 0 < tasks.sync_link.soft_time_limit < tasks.sync_link.time_limit
+    assert SYNC_LEASE.total_seconds() > 10 * settings.PROVIDER_TIMEOUT
 
 
 @pytest.mark.parametrize(
@@ -279,7 +283,12 @@ def test_requeue_countdowns_honour_the_provider_within_bounds(outcome, retries, 
 
 
 def test_a_sync_running_elsewhere_is_not_started_twice(fb_grant):
-    FriendSyncState.objects.create(link=fb_grant.social, status=SyncStatus.SYNCING, started_at=timezone.now())
+    FriendSyncState.objects.create(
+        link=fb_grant.social,
+        status=SyncStatus.SYNCING,
+        started_at=timezone.now(),
+        syncing_until=timezone.now() + SYNC_LEASE,
+    )
     client = ScriptedGraphClient(friends_pages(3, 3))
 
     assert friends_sync(grant=fb_grant, client=client).result == SyncResult.ALREADY_RUNNING
@@ -288,7 +297,10 @@ def test_a_sync_running_elsewhere_is_not_started_twice(fb_grant):
 
 def test_a_stale_sync_is_taken_over(fb_grant):
     FriendSyncState.objects.create(
-        link=fb_grant.social, status=SyncStatus.SYNCING, started_at=timezone.now() - timedelta(hours=1)
+        link=fb_grant.social,
+        status=SyncStatus.SYNCING,
+        started_at=timezone.now() - timedelta(hours=1),
+        syncing_until=timezone.now() - timedelta(minutes=1),
     )
     assert (
         friends_sync(grant=fb_grant, client=ScriptedGraphClient(friends_pages(3, 3))).result == SyncResult.OK
@@ -325,3 +337,81 @@ def test_sync_queries_grow_with_pages_not_with_friends(provider):
     per_page = (six_small - three_small) / 3
     assert per_page <= 2  # one upsert per page (plus a delete for Google's removed contacts)
     assert three_small <= 8 + 3 * per_page
+
+
+# --- a sync that crashes or dies never stays "syncing" ------------------------------------------
+
+
+class WorkerKilled(BaseException):
+    """Stands for the process dying mid-sync (SIGKILL, a hard time limit): no except clause runs."""
+
+
+def friends_page_of(client, grant) -> str:
+    client.force_login(grant.social.user)
+    html = client.get("/friends/").content.decode()
+    start = html.index(f'id="friends-{grant.provider}"')
+    return html[start : html.index("</section>", start)]
+
+
+def test_a_sync_that_crashes_is_recorded_as_failed_not_left_syncing(fb_grant, client, caplog):
+    crash = ScriptedGraphClient([*friends_pages(2, 2), RuntimeError("an answer nobody foresaw")])
+
+    outcome = friends_sync(grant=fb_grant, client=crash)
+
+    assert outcome.result == SyncResult.FAILED and not outcome.retryable
+    state = state_of(fb_grant)
+    assert state.status == SyncStatus.FAILED and not state.is_running()
+    assert "went wrong on our side" in state.last_error
+    assert f"friends sync crashed: provider=facebook link={fb_grant.social_id}" in caplog.text
+    part = friends_page_of(client, fb_grant)
+    assert 'data-state="failed"' in part and "Try again" in part
+    # Nothing holds the row: the next sync starts at once.
+    again = friends_sync(grant=fb_grant, client=ScriptedGraphClient(friends_pages(2, 2)))
+    assert again.result == SyncResult.OK
+
+
+def test_a_sync_that_died_holds_its_lease_only_until_it_runs_out(fb_grant, client):
+    start = timezone.now()
+    with pytest.raises(WorkerKilled):
+        friends_sync(
+            grant=fb_grant,
+            client=ScriptedGraphClient([*friends_pages(2, 2), WorkerKilled()]),
+            clock=lambda: start,
+        )
+    state = state_of(fb_grant)
+    assert state.status == SyncStatus.SYNCING and state.syncing_until == start + SYNC_LEASE
+
+    # While the lease lasts it counts as running: no second sync, the page says so.
+    assert friends_sync(grant=fb_grant, client=ScriptedGraphClient(friends_pages(2, 2))).result == (
+        SyncResult.ALREADY_RUNNING
+    )
+    assert 'data-state="syncing"' in friends_page_of(client, fb_grant)
+
+    # Past the lease, the page no longer says "syncing" and a new sync can start.
+    later = start + SYNC_LEASE + timedelta(seconds=1)
+    section = friends_sections_for(fb_grant.social.user, now=later)[0]
+    assert section.provider == "facebook" and section.state == DisplayState.FAILED
+    outcome = friends_sync(
+        grant=fb_grant, client=ScriptedGraphClient(friends_pages(3, 3)), clock=lambda: later
+    )
+    assert outcome.result == SyncResult.OK
+    assert state_of(fb_grant).status == SyncStatus.OK and len(uids(fb_grant)) == 3
+
+
+def test_each_page_renews_the_lease_of_a_long_sync(fb_grant):
+    """A sync longer than one lease keeps it: every stored page pushes the end further."""
+    start = timezone.now()
+    ticks = [start + n * SYNC_LEASE for n in range(4)]  # each page takes a whole lease
+    clock = iter(ticks)
+    seen: list = []
+
+    class Watching(ScriptedGraphClient):
+        def iter_pages(self, access_token, *, page_size=500):
+            for page in super().iter_pages(access_token, page_size=page_size):
+                yield page
+                seen.append(state_of(fb_grant).syncing_until)  # after the page was stored
+
+    outcome = friends_sync(grant=fb_grant, client=Watching(friends_pages(6, 2)), clock=lambda: next(clock))
+
+    assert outcome.result == SyncResult.OK
+    assert seen == [tick + SYNC_LEASE for tick in ticks[1:]]

@@ -25,6 +25,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, within: int | None, batch_size: int, **options: Any) -> None:
         window = timedelta(seconds=within) if within is not None else None
+        recovered = tokens.grants_recheck_key_missing()
+        if recovered:
+            self.stdout.write(f"{recovered} grant(s) readable again (their encryption key is back)")
         grant_ids = tokens.expiring_grant_ids(within=window)
         progress = Progress(self.stdout, len(grant_ids), "refreshing")
         counts = tokens.grants_refresh(
@@ -37,5 +40,6 @@ class Command(BaseCommand):
         R = tokens.RefreshResult
         self.stdout.write(
             f"{len(grant_ids)} due: {counts[R.REFRESHED]} refreshed, {counts[R.STILL_VALID]} still valid, "
-            f"{counts[R.NEEDS_RECONNECT]} needs reconnect, {counts[R.FAILED]} failed"
+            f"{counts[R.NEEDS_RECONNECT]} needs reconnect, {counts[R.FAILED]} failed, "
+            f"{counts[R.KEY_MISSING]} skipped (encryption key missing), {counts[R.ERROR]} errors (logged)"
         )

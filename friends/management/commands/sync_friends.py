@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from typing import Any
 
@@ -12,6 +13,8 @@ from django.template.defaultfilters import pluralize
 from accounts.management.progress import Progress
 from accounts.models import ProviderGrant, User
 from friends import services
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -42,11 +45,18 @@ class Command(BaseCommand):
         progress = Progress(self.stdout, len(grant_list), "syncing")
         results: Counter[str] = Counter()
         fetched = deleted = 0
+        errors = 0
         for grant in grant_list:
-            outcome = services.friends_sync(grant=grant)
-            results[outcome.result] += 1
-            fetched += outcome.fetched
-            deleted += outcome.deleted
+            try:
+                outcome = services.friends_sync(grant=grant)
+            except Exception:
+                # One bad grant must not stop everyone else's sync.
+                logger.exception("friends sync crashed: grant=%s", grant.pk)
+                errors += 1
+            else:
+                results[outcome.result] += 1
+                fetched += outcome.fetched
+                deleted += outcome.deleted
             progress.step()
         progress.close()
 
@@ -56,6 +66,6 @@ class Command(BaseCommand):
             f"{results[R.NEEDS_RECONNECT]} need reconnect, "
             f"{results[R.PERMISSION_DECLINED]} permission declined, "
             f"{results[R.FAILED]} failed, {results[R.UNAVAILABLE]} unavailable (see the log), "
-            f"{results[R.ALREADY_RUNNING]} already syncing; "
+            f"{results[R.ALREADY_RUNNING]} already syncing, {errors} errors; "
             f"{fetched} people fetched, {deleted} removed"
         )
