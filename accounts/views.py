@@ -8,11 +8,14 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
+from social_django import views as social_views
 
 from accounts import services
 from accounts.models import User
 from accounts.selectors import PROVIDER_LABELS, linked_accounts_for
+from socialsite.ratelimits import rate_limited
 
 
 class SignedInRequest(HttpRequest):
@@ -35,8 +38,22 @@ def account(request: SignedInRequest) -> HttpResponse:
     return render(request, "accounts/account.html", {"links": linked_accounts_for(request.user)})
 
 
+@rate_limited("login")
+def login_begin(request: HttpRequest, backend: str) -> HttpResponse:
+    """POST /login/<backend>/: social-django's begin, counted per address and person."""
+    return social_views.auth(request, backend)
+
+
+@csrf_exempt  # the provider's redirect back; the state parameter protects it instead
+@rate_limited("callback")
+def login_complete(request: HttpRequest, backend: str) -> HttpResponse:
+    """/complete/<backend>/: social-django's callback, counted per address and person."""
+    return social_views.complete(request, backend)
+
+
 @login_required
 @require_POST
+@rate_limited("disconnect")
 def disconnect(request: SignedInRequest, provider: str) -> HttpResponse:
     label = PROVIDER_LABELS.get(provider)
     if label is None:

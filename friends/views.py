@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from friends import tasks
 from friends.selectors import PROVIDERS, friends_sections_for, links_to_sync
+from socialsite.ratelimits import rate_limited
 
 MAX_QUERY_LENGTH = 100
 
@@ -25,6 +26,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limited("friends_refresh")
 def refresh(request: HttpRequest) -> HttpResponse:
     provider = request.POST.get("provider") or None
     link_ids = links_to_sync(request.user, provider)  # type: ignore[arg-type]

@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "social_django",
+    "django_ratelimit",  # rate limits (socialsite.ratelimits); listed for its cache checks
     "accounts",
     "friends",
 ]
@@ -158,6 +159,42 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Rate limits (socialsite.ratelimits) ----------------------------------------------------
+# Per group, a rate per client address and per signed-in person (django-ratelimit syntax:
+# "30/m" is 30 a minute, "5/15m" 5 per 15 minutes). An address is shared by everyone behind
+# one NAT, so its limits are wider than a person's. RATE_LIMITS overrides single entries:
+# RATE_LIMITS="login.address=100/m,friends_refresh.person=5/m".
+RATE_LIMITS: dict[str, dict[str, str]] = {
+    "login": {"address": "30/m", "person": "10/m"},  # POST /login/<backend>/
+    "callback": {"address": "30/m", "person": "10/m"},  # /complete/<backend>/
+    "friends_refresh": {"address": "30/m", "person": "6/m"},  # the friends page's Refresh
+    "disconnect": {"address": "30/m", "person": "10/m"},  # /account/disconnect/<provider>/
+    # Facebook's servers call these for everyone who removes the app: wide, per address only.
+    "facebook_callback": {"address": "300/m"},
+}
+for _entry in env_list("RATE_LIMITS"):
+    _name, _, _rate = _entry.partition("=")
+    _group, _, _scope = _name.strip().partition(".")
+    if _group not in RATE_LIMITS or _scope not in ("address", "person") or not _rate.strip():
+        raise ImproperlyConfigured(
+            f"RATE_LIMITS entry {_entry!r} must look like <group>.<address|person>=<rate>, "
+            f"with a group among {sorted(RATE_LIMITS)}."
+        )
+    RATE_LIMITS[_group][_scope] = _rate.strip()
+# Proxies in front of the web processes that append the client's address to
+# X-Forwarded-For (0: count the connection's own address, REMOTE_ADDR).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# Admin password sign-in: this many failures per address or per username within the window
+# lock that address or username out of /admin/login/ until the window ends.
+ADMIN_LOGIN_FAILURE_LIMIT = env_int("ADMIN_LOGIN_FAILURE_LIMIT", 5)
+ADMIN_LOGIN_LOCKOUT_SECONDS = env_int("ADMIN_LOGIN_LOCKOUT_SECONDS", 15 * 60)
+RATELIMIT_CACHE_PREFIX = "rl:"
+# Django's own Redis cache increments atomically; django-ratelimit only knows django-redis.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+if not REDIS_URL:
+    # Development: the in-process cache counts per process, which is enough on one box.
+    SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
 
 # Celery: the Redis broker in production; inline (eager) when REDIS_URL is unset.
 CELERY_BROKER_URL = REDIS_URL or "memory://"
