@@ -90,7 +90,7 @@ TOKEN_ENCRYPTION_KEYS = env_list("TOKEN_ENCRYPTION_KEYS") or (
 
 # --- Django ------------------------------------------------------------------------------
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accounts.admin_site.AdminConfig",  # Django's admin, its sign-in locked after failures
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -249,6 +249,8 @@ if not DEBUG:
 AUTHENTICATION_BACKENDS = [
     "accounts.backends.facebook.FacebookBackend",
     "accounts.backends.google.GoogleBackend",
+    # Password sign-in at /admin/ for staff only (createsuperuser); nobody else has a password form.
+    "accounts.backends.staff.StaffPasswordBackend",
 ]
 SOCIAL_AUTH_URL_NAMESPACE = "social"
 SOCIAL_AUTH_JSONFIELD_ENABLED = True
