@@ -103,3 +103,9 @@ class LinkedAccountInline(admin.TabularInline):
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     inlines = (LinkedAccountInline,)
+    # The person's own answer: shown, never changed by an admin.
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets,  # type: ignore[misc]
+        ("Privacy", {"fields": ("findable_by_email", "findable_by_email_answered_at")}),
+    )
+    readonly_fields = ("findable_by_email", "findable_by_email_answered_at")

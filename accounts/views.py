@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from social_django import views as social_views
@@ -68,6 +69,26 @@ def disconnect(request: SignedInRequest, provider: str) -> HttpResponse:
         )
     else:
         messages.success(request, f"{label} is disconnected and its access has been revoked.")
+    return redirect("account")
+
+
+@login_required
+@require_POST
+def findable(request: SignedInRequest) -> HttpResponse:
+    """The answer to "Let people who have your email address in their contacts see you're here"."""
+    answer = request.POST.get("findable")
+    if answer not in ("yes", "no"):
+        return redirect("account")
+    services.user_set_findable_by_email(user=request.user, findable=answer == "yes")
+    if answer == "yes":
+        messages.success(request, "People who have your email address in their contacts can now see you.")
+    else:
+        messages.success(request, "People cannot find you here by your email address.")
+    next_url = request.POST.get("next", "")
+    if next_url and url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(next_url)
     return redirect("account")
 
 

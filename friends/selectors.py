@@ -5,8 +5,9 @@ the moment someone joins or leaves:
 
 - a Facebook friend is here when their app-scoped id is the uid of a Facebook link here
   (Graph hands this app the same ids its logins get);
-- a Google contact is here when their email is the email of an active person here
-  (accounts stores an email only when the provider verified it).
+- a Google contact is here when their email is the email of an active person here who
+  said yes to being findable by email (accounts stores an email only when the provider
+  verified it). Without that yes, a contact list cannot be used to learn who has an account.
 
 The page costs the same number of queries whatever the number of friends: one for the
 links (with grant and sync state joined), then per linked provider one aggregate (stored,
@@ -151,7 +152,7 @@ def _people(provider: str, link: UserSocialAuth) -> tuple[QuerySet[Any], Q]:
     # Stored contact emails are lowercased; an empty one never matches (people without a
     # verified email have "", and "" is left out of the set).
     emails_here = (
-        User.objects.filter(is_active=True)
+        User.objects.filter(is_active=True, findable_by_email=True)
         .exclude(email="")
         .annotate(email_lower=Lower("email"))
         .values("email_lower")

@@ -21,7 +21,12 @@ def index(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
     page_numbers = {provider: request.GET.get(f"page_{provider}") for provider, _, _ in PROVIDERS}
     sections = friends_sections_for(request.user, query=query, page_numbers=page_numbers)  # type: ignore[arg-type]
-    return render(request, "friends/index.html", {"sections": sections, "query": query})
+    user = request.user
+    # Asked once, here, where the badges are: it is their own email that would be matched.
+    ask_findable = bool(user.email) and user.findable_by_email_answered_at is None  # type: ignore[union-attr]
+    return render(
+        request, "friends/index.html", {"sections": sections, "query": query, "ask_findable": ask_findable}
+    )
 
 
 @login_required

@@ -55,6 +55,12 @@ def refresh(browser, provider: str) -> str:
     return answer.text
 
 
+def say_yes_to_being_found_by_email(browser) -> None:
+    """The person answers "Yes" on their account page (contacts match only people who did)."""
+    answer = browser.post_form(browser.get("/account/"), "/account/findable/", {"findable": "yes"})
+    assert answer.status_code == 200
+
+
 def grant_of(person: SandboxPerson, provider: str) -> ProviderGrant:
     uid = person.facebook_id if provider == "facebook" else person.google_sub
     return ProviderGrant.objects.select_related("social").get(provider=provider, uid=uid)
@@ -97,13 +103,17 @@ def test_google_contacts_match_people_here_by_verified_email(browser, new_browse
         "Claude Shannon": False,
     }
 
-    new_browser().login("google", grace)
+    grace_browser = new_browser()
+    grace_browser.login("google", grace)
+    say_yes_to_being_found_by_email(grace_browser)
     # No sync needed: being here is worked out when the page is read.
     assert listed(friends_page(browser), "google")["Grace Hopper"] is True
 
     # Edsger's Google email is not verified, so socialsite keeps none: he is not matched.
     edsger = SandboxPerson.objects.get(email="edsger@sandbox.example")
-    new_browser().login("google", edsger)
+    edsger_browser = new_browser()
+    edsger_browser.login("google", edsger)
+    say_yes_to_being_found_by_email(edsger_browser)
     grace_browser = new_browser()
     grace_browser.login("google", grace)
     grace_contacts = listed(friends_page(grace_browser), "google")
@@ -192,7 +202,9 @@ def consent_without(browser, provider: str, person: SandboxPerson, scope: str):
 
 @pytest.mark.parametrize("provider", ["facebook", "google"])
 def test_declined_permission_and_asking_again(browser, new_browser, ada, grace, provider):
-    new_browser().login(provider, grace)  # someone for Ada to find
+    grace_browser = new_browser()
+    grace_browser.login(provider, grace)  # someone for Ada to find
+    say_yes_to_being_found_by_email(grace_browser)
     consent_without(browser, provider, ada, FRIENDS_SCOPE[provider])
     html = friends_page(browser)
     part = section(html, provider)
