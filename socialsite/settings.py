@@ -266,6 +266,12 @@ SOCIAL_AUTH_FACEBOOK_SECRET = FACEBOOK_APP_SECRET
 SOCIAL_AUTH_GOOGLE_KEY = GOOGLE_CLIENT_ID
 SOCIAL_AUTH_GOOGLE_SECRET = GOOGLE_CLIENT_SECRET
 
+# Unfinished sign-ins one browser session keeps per provider (accounts.login_state); older
+# ones are dropped with their rows. Abandoned state older than LOGIN_STATE_MAX_AGE seconds
+# is removed by the hourly clean_login_state task.
+LOGIN_PENDING_PER_SESSION = env_int("LOGIN_PENDING_PER_SESSION", 5)
+LOGIN_STATE_MAX_AGE = 3600
+
 SOCIAL_AUTH_PIPELINE = (
     # Normalise the provider's profile into `details` (name, email, username).
     "social_core.pipeline.social_auth.social_details",
@@ -310,4 +316,6 @@ CELERY_BEAT_SCHEDULE = {
     "refresh-expiring-grants": {"task": "accounts.tasks.refresh_expiring_grants", "schedule": 300.0},
     # Everyone's friends and contacts, a few times a day, one staggered task per linked account.
     "sync-friends-of-everyone": {"task": "friends.tasks.sync_everyone", "schedule": 6 * 3600.0},
+    # Abandoned sign-ins (state, nonce rows) and expired sessions.
+    "clean-login-state": {"task": "accounts.tasks.clean_login_state", "schedule": 3600.0},
 }
