@@ -29,7 +29,7 @@ from social_django.models import UserSocialAuth
 
 from accounts.models import GrantStatus, User
 from friends.models import FacebookFriend, FriendSyncState, GoogleContact, SyncStatus
-from friends.services import FRIENDS_SCOPES
+from friends.services import FRIENDS_SCOPES, refresh_cooldown_left
 
 PER_PAGE = 50
 PROVIDERS = (("facebook", "Facebook", "friends"), ("google", "Google", "contacts"))
@@ -73,6 +73,7 @@ class ProviderSection:
     total_count: int | None = None  # Facebook: every friend the person has
     page: Page | None = None
     page_param: str = ""
+    refresh_in: int = 0  # seconds until the Refresh button fetches again (the person's cooldown)
 
     @property
     def linked(self) -> bool:
@@ -134,6 +135,7 @@ def friends_sections_for(
                 total_count=state.total_count if state and provider == "facebook" else None,
                 page=page,
                 page_param=f"page_{provider}",
+                refresh_in=refresh_cooldown_left(state, now),
             )
         )
     return sections

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
@@ -61,6 +62,14 @@ def say_yes_to_being_found_by_email(browser) -> None:
     assert answer.status_code == 200
 
 
+def cooldown_passed(person: SandboxPerson, provider: str) -> None:
+    """Time goes by: the person's last Refresh press is older than the cooldown."""
+    state = FriendSyncState.objects.get(link=grant_of(person, provider).social)
+    if state.refresh_requested_at is not None:
+        state.refresh_requested_at -= timedelta(seconds=settings.FRIENDS_REFRESH_COOLDOWN)
+        state.save(update_fields=["refresh_requested_at"])
+
+
 def grant_of(person: SandboxPerson, provider: str) -> ProviderGrant:
     uid = person.facebook_id if provider == "facebook" else person.google_sub
     return ProviderGrant.objects.select_related("social").get(provider=provider, uid=uid)
@@ -88,6 +97,7 @@ def test_facebook_friends_get_their_badge_as_they_join_and_lose_it_as_they_leave
         grace_browser.get("/account/"), "/account/delete/", {"confirm": "delete"}
     )  # she leaves: socialsite's access is revoked at Facebook too
     assert listed(friends_page(browser), "facebook") == {"Grace Hopper": False}  # at once, no sync
+    cooldown_passed(ada, "facebook")
     assert listed(refresh(browser, "facebook"), "facebook") == {}  # Graph no longer lists her
 
 
