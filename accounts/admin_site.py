@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import redis
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig as DjangoAdminConfig
@@ -34,13 +35,18 @@ def _failure_counts(request: HttpRequest, *, increment: bool) -> list[dict[str, 
     for scope, value in keys.items():
         if not value:
             continue
-        usage = get_usage(
-            request,
-            group=f"admin_login_failures:{scope}",
-            key=lambda _group, _request, value=value: value,
-            rate=rate,
-            increment=increment,
-        )
+        try:
+            usage = get_usage(
+                request,
+                group=f"admin_login_failures:{scope}",
+                key=lambda _group, _request, value=value: value,
+                rate=rate,
+                increment=increment,
+            )
+        except (redis.RedisError, OSError) as error:
+            # Operators must still get in while the cache is down; the outage is in the log.
+            logger.warning("admin sign-in lockout not checked, cache unavailable: %s", error)
+            continue
         if usage is not None:
             usages.append(usage)
     return usages
