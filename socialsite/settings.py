@@ -190,6 +190,9 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 ADMIN_LOGIN_FAILURE_LIMIT = env_int("ADMIN_LOGIN_FAILURE_LIMIT", 5)
 ADMIN_LOGIN_LOCKOUT_SECONDS = env_int("ADMIN_LOGIN_LOCKOUT_SECONDS", 15 * 60)
 RATELIMIT_CACHE_PREFIX = "rl:"
+# A cache that fails a count lets the request through (logged): the limits guard sign-in, they
+# must not take it down with the cache.
+RATELIMIT_FAIL_OPEN = True
 # The friends page's Refresh fetches from the provider at most once per this many seconds per
 # person and provider (friends.services.sync_request): the provider quota is shared by all.
 FRIENDS_REFRESH_COOLDOWN = env_int("FRIENDS_REFRESH_COOLDOWN", 60)
