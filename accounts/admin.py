@@ -100,7 +100,13 @@ class ProviderGrantAdmin(admin.ModelAdmin):
         summary = ", ".join(f"{count} {result.replace('_', ' ')}" for result, count in sorted(counts.items()))
         self.message_user(request, f"Refresh: {summary}.", messages.INFO)
 
-    @admin.action(description="Revoke and unlink", permissions=["delete"])
+    def has_revoke_and_unlink_permission(self, request: HttpRequest) -> bool:
+        """Revoke and unlink deletes two things: the grant and the person's link to the provider."""
+        return self.has_delete_permission(request) and request.user.has_perm(
+            f"{UserSocialAuth._meta.app_label}.delete_{UserSocialAuth._meta.model_name}"
+        )
+
+    @admin.action(description="Revoke and unlink", permissions=["revoke_and_unlink"])
     def revoke_and_unlink(self, request: HttpRequest, queryset: QuerySet[ProviderGrant]) -> None:
         unlinked = 0
         for grant in queryset.select_related("social__user"):
@@ -132,3 +138,9 @@ class LinkedAccountInline(admin.TabularInline):
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     inlines = (LinkedAccountInline,)
+    # The person's own answer: shown, never changed by an admin.
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets,  # type: ignore[misc]
+        ("Privacy", {"fields": ("findable_by_email", "findable_by_email_answered_at")}),
+    )
+    readonly_fields = ("findable_by_email", "findable_by_email_answered_at")

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts import services, signed_request
 from accounts.models import DataDeletionRequest
+from socialsite.ratelimits import rate_limited
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +34,7 @@ def _verified(request: HttpRequest) -> dict | None:
 
 @csrf_exempt  # called by Facebook's servers, authenticated by the signature instead
 @require_POST
+@rate_limited("facebook_callback")
 def deauthorize(request: HttpRequest) -> HttpResponse:
     payload = _verified(request)
     if payload is None:
@@ -44,6 +46,7 @@ def deauthorize(request: HttpRequest) -> HttpResponse:
 
 @csrf_exempt
 @require_POST
+@rate_limited("facebook_callback")
 def data_deletion(request: HttpRequest) -> HttpResponse:
     payload = _verified(request)
     if payload is None:

@@ -30,6 +30,16 @@ KEY_MISSING_LABEL = "Unreadable: encryption key missing"
 class User(AbstractUser):
     """A socialsite person. Recognised by their provider identities, never by email."""
 
+    # Contact matching: someone with this person's email among their Google contacts sees
+    # them "On socialsite" only once they said yes (asked once, changeable on /account/).
+    findable_by_email = models.BooleanField(
+        default=False,
+        help_text="Let people who have this email address in their contacts see that they are here.",
+    )
+    findable_by_email_answered_at = models.DateTimeField(
+        null=True, blank=True, help_text="When they answered the question (unset: not asked yet)."
+    )
+
     def __str__(self) -> str:
         return self.get_full_name() or self.username
 

@@ -90,6 +90,14 @@ def grant_store(
     return grant
 
 
+def user_set_findable_by_email(*, user: User, findable: bool) -> None:
+    """Record the person's answer: may people who have their email in their contacts find them?"""
+    user.findable_by_email = findable
+    user.findable_by_email_answered_at = timezone.now()
+    user.save(update_fields=["findable_by_email", "findable_by_email_answered_at"])
+    logger.info("findable by email: user=%s findable=%s", user.pk, findable)
+
+
 class LastSignInMethod(Exception):
     """Disconnecting this link would leave the person no way to sign in."""
 

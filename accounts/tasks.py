@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from accounts import tokens
+from accounts import login_state, tokens
 from accounts.models import ProviderGrant
 
 
@@ -26,3 +26,9 @@ def refresh_grant(grant_id: int) -> str:
     if grant is None:
         return "gone"
     return str(tokens.grant_refresh(grant=grant))
+
+
+@shared_task(ignore_result=True)
+def clean_login_state() -> dict[str, int]:
+    """Periodic: remove abandoned sign-in state and expired sessions."""
+    return login_state.stale_clean()

@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("account/", views.account, name="account"),
     path("account/disconnect/<str:provider>/", views.disconnect, name="disconnect"),
+    path("account/findable/", views.findable, name="findable"),
     path("account/delete/", views.delete_account, name="delete_account"),
     path("logout/", views.logout_view, name="logout"),
     path("facebook/deauthorize/", facebook_callbacks.deauthorize, name="facebook_deauthorize"),

@@ -8,11 +8,15 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
+from social_django import views as social_views
 
 from accounts import services
 from accounts.models import ProviderGrant, User
 from accounts.selectors import PROVIDER_LABELS, linked_accounts_for
+from socialsite.ratelimits import rate_limited
 
 
 class SignedInRequest(HttpRequest):
@@ -35,8 +39,22 @@ def account(request: SignedInRequest) -> HttpResponse:
     return render(request, "accounts/account.html", {"links": linked_accounts_for(request.user)})
 
 
+@rate_limited("login")
+def login_begin(request: HttpRequest, backend: str) -> HttpResponse:
+    """POST /login/<backend>/: social-django's begin, counted per address and person."""
+    return social_views.auth(request, backend)
+
+
+@csrf_exempt  # the provider's redirect back; the state parameter protects it instead
+@rate_limited("callback")
+def login_complete(request: HttpRequest, backend: str) -> HttpResponse:
+    """/complete/<backend>/: social-django's callback, counted per address and person."""
+    return social_views.complete(request, backend)
+
+
 @login_required
 @require_POST
+@rate_limited("disconnect")
 def disconnect(request: SignedInRequest, provider: str) -> HttpResponse:
     label = PROVIDER_LABELS.get(provider)
     if label is None:
@@ -51,6 +69,26 @@ def disconnect(request: SignedInRequest, provider: str) -> HttpResponse:
         )
     else:
         messages.success(request, f"{label} is disconnected and its access has been revoked.")
+    return redirect("account")
+
+
+@login_required
+@require_POST
+def findable(request: SignedInRequest) -> HttpResponse:
+    """The answer to "Let people who have your email address in their contacts see you're here"."""
+    answer = request.POST.get("findable")
+    if answer not in ("yes", "no"):
+        return redirect("account")
+    services.user_set_findable_by_email(user=request.user, findable=answer == "yes")
+    if answer == "yes":
+        messages.success(request, "People who have your email address in their contacts can now see you.")
+    else:
+        messages.success(request, "People cannot find you here by your email address.")
+    next_url = request.POST.get("next", "")
+    if next_url and url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(next_url)
     return redirect("account")
 
 

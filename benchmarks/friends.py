@@ -193,7 +193,9 @@ def _join_socialsite(*, count: int) -> None:
 
     people = list(SandboxPerson.objects.filter(generated=True).order_by("pk")[:count])
     users = User.objects.bulk_create(
-        [User(username=f"bench-join-{p.pk}", email=p.email) for p in people], batch_size=500
+        # They said yes to being found by email, so contacts match them as well as friends.
+        [User(username=f"bench-join-{p.pk}", email=p.email, findable_by_email=True) for p in people],
+        batch_size=500,
     )
     UserSocialAuth.objects.bulk_create(
         [

@@ -55,6 +55,9 @@ class FriendSyncState(models.Model):
     attempts = models.PositiveIntegerField(default=0, help_text="Failed attempts since the last success.")
     # Google People API: the token for the next incremental sync (lasts 7 days at Google).
     sync_token = models.TextField(blank=True, default="")
+    # The last Refresh press that queued a sync: the person's cooldown starts here, and the
+    # sync counts as queued until one starts after it (last_attempt_at).
+    refresh_requested_at = models.DateTimeField(null=True, blank=True)
     # Facebook: summary.total_count, every friend the person has, on this app or not.
     total_count = models.PositiveIntegerField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)

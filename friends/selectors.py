@@ -5,8 +5,9 @@ the moment someone joins or leaves:
 
 - a Facebook friend is here when their app-scoped id is the uid of a Facebook link here
   (Graph hands this app the same ids its logins get);
-- a Google contact is here when their email is the email of an active person here
-  (accounts stores an email only when the provider verified it).
+- a Google contact is here when their email is the email of an active person here who
+  said yes to being findable by email (accounts stores an email only when the provider
+  verified it). Without that yes, a contact list cannot be used to learn who has an account.
 
 The page costs the same number of queries whatever the number of friends: one for the
 links (with grant and sync state joined), then per linked provider one aggregate (stored,
@@ -28,7 +29,7 @@ from social_django.models import UserSocialAuth
 
 from accounts.models import KEY_MISSING, GrantStatus, User
 from friends.models import FacebookFriend, FriendSyncState, GoogleContact, SyncStatus
-from friends.services import FRIENDS_SCOPES
+from friends.services import FRIENDS_SCOPES, refresh_cooldown_left
 
 PER_PAGE = 50
 PROVIDERS = (("facebook", "Facebook", "friends"), ("google", "Google", "contacts"))
@@ -73,6 +74,7 @@ class ProviderSection:
     total_count: int | None = None  # Facebook: every friend the person has
     page: Page | None = None
     page_param: str = ""
+    refresh_in: int = 0  # seconds until the Refresh button fetches again (the person's cooldown)
 
     @property
     def linked(self) -> bool:
@@ -134,6 +136,7 @@ def friends_sections_for(
                 total_count=state.total_count if state and provider == "facebook" else None,
                 page=page,
                 page_param=f"page_{provider}",
+                refresh_in=refresh_cooldown_left(state, now),
             )
         )
     return sections
@@ -152,7 +155,7 @@ def _people(provider: str, link: UserSocialAuth) -> tuple[QuerySet[Any], Q]:
     # Stored contact emails are lowercased; an empty one never matches (people without a
     # verified email have "", and "" is left out of the set).
     emails_here = (
-        User.objects.filter(is_active=True)
+        User.objects.filter(is_active=True, findable_by_email=True)
         .exclude(email="")
         .annotate(email_lower=Lower("email"))
         .values("email_lower")

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from social_django.models import UserSocialAuth
@@ -503,3 +505,52 @@ def _finish_declined(state: FriendSyncState, provider: str) -> SyncOutcome:
         provider,
         f"You have not allowed socialsite to see your {PROVIDER_LABELS[provider]} {WHAT[provider]}.",
     )
+
+
+# --- the Refresh button: the provider quota is shared, so presses are rationed ---------------
+
+
+class RefreshDecision(enum.StrEnum):
+    QUEUED = "queued"  # this press queues a sync
+    ALREADY_QUEUED = "already_queued"  # one is queued or running: this press joins it
+    COOLING_DOWN = "cooling_down"  # pressed too recently
+
+
+@dataclass(frozen=True)
+class RefreshRequest:
+    decision: RefreshDecision
+    retry_in: int = 0  # seconds until Refresh fetches again (COOLING_DOWN)
+
+
+def refresh_cooldown_left(state: FriendSyncState | None, now: datetime | None = None) -> int:
+    """Whole seconds until the person's next Refresh of this link may fetch (0: now)."""
+    if state is None or state.refresh_requested_at is None:
+        return 0
+    ends = state.refresh_requested_at + timedelta(seconds=settings.FRIENDS_REFRESH_COOLDOWN)
+    left = (ends - (now or timezone.now())).total_seconds()
+    return max(0, -int(-left // 1))
+
+
+def sync_request(*, link_id: int, now: datetime | None = None) -> RefreshRequest:
+    """A Refresh press for one link: may it queue a sync? At most one per cooldown, never two at once.
+
+    Coalescing: a sync that is running, or queued by an earlier press and not started yet,
+    serves this press too. The decision and its record happen under the row's lock, so
+    simultaneous presses queue one sync between them. The caller queues it on ``QUEUED``.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        state, _ = FriendSyncState.objects.select_for_update().get_or_create(link_id=link_id)
+        cooldown_left = refresh_cooldown_left(state, now)
+        if cooldown_left:
+            return RefreshRequest(RefreshDecision.COOLING_DOWN, retry_in=cooldown_left)
+        requested = state.refresh_requested_at
+        queued = (
+            requested is not None
+            and now - requested < SYNC_LEASE  # a queued task lost with its broker is not waited for
+            and (state.last_attempt_at is None or state.last_attempt_at < requested)
+        )
+        if queued or state.is_running(now):
+            return RefreshRequest(RefreshDecision.ALREADY_QUEUED)
+        FriendSyncState.objects.filter(pk=state.pk).update(refresh_requested_at=now, updated_at=now)
+    return RefreshRequest(RefreshDecision.QUEUED)

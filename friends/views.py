@@ -8,8 +8,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from friends import tasks
+from friends import services, tasks
 from friends.selectors import PROVIDERS, friends_sections_for, links_to_sync
+from socialsite.ratelimits import rate_limited, wait_words
 
 MAX_QUERY_LENGTH = 100
 
@@ -20,18 +21,36 @@ def index(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
     page_numbers = {provider: request.GET.get(f"page_{provider}") for provider, _, _ in PROVIDERS}
     sections = friends_sections_for(request.user, query=query, page_numbers=page_numbers)  # type: ignore[arg-type]
-    return render(request, "friends/index.html", {"sections": sections, "query": query})
+    user = request.user
+    # Asked once, here, where the badges are: it is their own email that would be matched.
+    ask_findable = bool(user.email) and user.findable_by_email_answered_at is None  # type: ignore[union-attr]
+    return render(
+        request, "friends/index.html", {"sections": sections, "query": query, "ask_findable": ask_findable}
+    )
 
 
 @login_required
 @require_POST
+@rate_limited("friends_refresh")
 def refresh(request: HttpRequest) -> HttpResponse:
     provider = request.POST.get("provider") or None
     link_ids = links_to_sync(request.user, provider)  # type: ignore[arg-type]
-    for link_id in link_ids:
-        tasks.queue_sync(link_id)
-    if link_ids:
-        messages.success(request, "Refreshing: your friends and contacts will be up to date in a moment.")
-    else:
+    if not link_ids:
         messages.error(request, "Link Facebook or Google first: there is nothing to refresh yet.")
+        return redirect("friends:index")
+    # One person pressing again and again must not spend everyone's provider quota.
+    answers = [services.sync_request(link_id=link_id) for link_id in link_ids]
+    for link_id, answer in zip(link_ids, answers, strict=True):
+        if answer.decision == services.RefreshDecision.QUEUED:
+            tasks.queue_sync(link_id)
+    decisions = {answer.decision for answer in answers}
+    if services.RefreshDecision.QUEUED in decisions:
+        messages.success(request, "Refreshing: your friends and contacts will be up to date in a moment.")
+    elif services.RefreshDecision.ALREADY_QUEUED in decisions:
+        messages.info(
+            request, "A refresh is already on its way: your friends and contacts will be up to date soon."
+        )
+    else:
+        wait = wait_words(max(answer.retry_in for answer in answers))
+        messages.info(request, f"Refreshed just now. Next refresh possible in {wait}.")
     return redirect("friends:index")

@@ -112,7 +112,7 @@ TOKEN_ENCRYPTION_KEYS = env_list("TOKEN_ENCRYPTION_KEYS") or (
 
 # --- Django ------------------------------------------------------------------------------
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accounts.admin_site.AdminConfig",  # Django's admin, its sign-in locked after failures
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -121,6 +121,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "social_django",
     "socialsite",  # project-wide management commands (prepare)
+    "django_ratelimit",  # rate limits (socialsite.ratelimits); listed for its cache checks
     "accounts",
     "friends",
 ]
@@ -183,6 +184,49 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Rate limits (socialsite.ratelimits) ----------------------------------------------------
+# Per group, a rate per client address and per signed-in person (django-ratelimit syntax:
+# "30/m" is 30 a minute, "5/15m" 5 per 15 minutes). An address is shared by everyone behind
+# one NAT, so its limits are wider than a person's. RATE_LIMITS overrides single entries:
+# RATE_LIMITS="login.address=100/m,friends_refresh.person=5/m".
+RATE_LIMITS: dict[str, dict[str, str]] = {
+    "login": {"address": "30/m", "person": "10/m"},  # POST /login/<backend>/
+    "callback": {"address": "30/m", "person": "10/m"},  # /complete/<backend>/
+    "friends_refresh": {"address": "30/m", "person": "6/m"},  # the friends page's Refresh
+    "disconnect": {"address": "30/m", "person": "10/m"},  # /account/disconnect/<provider>/
+    # Facebook's servers call these for everyone who removes the app: wide, per address only.
+    "facebook_callback": {"address": "300/m"},
+}
+for _entry in env_list("RATE_LIMITS"):
+    _name, _, _rate = _entry.partition("=")
+    _group, _, _scope = _name.strip().partition(".")
+    if _group not in RATE_LIMITS or _scope not in ("address", "person") or not _rate.strip():
+        raise ImproperlyConfigured(
+            f"RATE_LIMITS entry {_entry!r} must look like <group>.<address|person>=<rate>, "
+            f"with a group among {sorted(RATE_LIMITS)}."
+        )
+    RATE_LIMITS[_group][_scope] = _rate.strip()
+# Proxies in front of the web processes that append the client's address to
+# X-Forwarded-For (0: count the connection's own address, REMOTE_ADDR).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# Admin password sign-in: this many failures per address or per username within the window
+# lock that address or username out of /admin/login/ until the window ends.
+ADMIN_LOGIN_FAILURE_LIMIT = env_int("ADMIN_LOGIN_FAILURE_LIMIT", 5)
+ADMIN_LOGIN_LOCKOUT_SECONDS = env_int("ADMIN_LOGIN_LOCKOUT_SECONDS", 15 * 60)
+RATELIMIT_CACHE_PREFIX = "rl:"
+# A cache that fails a count lets the request through (logged): the limits guard sign-in, they
+# must not take it down with the cache.
+RATELIMIT_FAIL_OPEN = True
+# The friends page's Refresh fetches from the provider at most once per this many seconds per
+# person and provider (friends.services.sync_request): the provider quota is shared by all.
+FRIENDS_REFRESH_COOLDOWN = env_int("FRIENDS_REFRESH_COOLDOWN", 60)
+# Django's own Redis cache increments atomically; django-ratelimit only knows django-redis.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+if not REDIS_URL:
+    # Development: the in-process cache counts per process, which is enough on one box.
+    SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
+
 
 # Celery: the broker is CELERY_BROKER_URL when set (e.g. RabbitMQ), else REDIS_URL. Without
 # one, tasks run inline (eager) inside the web request: fine for development, but in
@@ -249,6 +293,8 @@ if not DEBUG:
 AUTHENTICATION_BACKENDS = [
     "accounts.backends.facebook.FacebookBackend",
     "accounts.backends.google.GoogleBackend",
+    # Password sign-in at /admin/ for staff only (createsuperuser); nobody else has a password form.
+    "accounts.backends.staff.StaffPasswordBackend",
 ]
 SOCIAL_AUTH_URL_NAMESPACE = "social"
 SOCIAL_AUTH_JSONFIELD_ENABLED = True
@@ -263,6 +309,12 @@ SOCIAL_AUTH_FACEBOOK_KEY = FACEBOOK_APP_ID
 SOCIAL_AUTH_FACEBOOK_SECRET = FACEBOOK_APP_SECRET
 SOCIAL_AUTH_GOOGLE_KEY = GOOGLE_CLIENT_ID
 SOCIAL_AUTH_GOOGLE_SECRET = GOOGLE_CLIENT_SECRET
+
+# Unfinished sign-ins one browser session keeps per provider (accounts.login_state); older
+# ones are dropped with their rows. Abandoned state older than LOGIN_STATE_MAX_AGE seconds
+# is removed by the hourly clean_login_state task.
+LOGIN_PENDING_PER_SESSION = env_int("LOGIN_PENDING_PER_SESSION", 5)
+LOGIN_STATE_MAX_AGE = 3600
 
 SOCIAL_AUTH_PIPELINE = (
     # Normalise the provider's profile into `details` (name, email, username).
@@ -308,4 +360,6 @@ CELERY_BEAT_SCHEDULE = {
     "refresh-expiring-grants": {"task": "accounts.tasks.refresh_expiring_grants", "schedule": 300.0},
     # Everyone's friends and contacts, a few times a day, one staggered task per linked account.
     "sync-friends-of-everyone": {"task": "friends.tasks.sync_everyone", "schedule": 6 * 3600.0},
+    # Abandoned sign-ins (state, nonce rows) and expired sessions.
+    "clean-login-state": {"task": "accounts.tasks.clean_login_state", "schedule": 3600.0},
 }

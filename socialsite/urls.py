@@ -4,7 +4,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("accounts.urls")),
-    path("", include("social_django.urls", namespace="social")),
+    path("", include("accounts.social_urls", namespace="social")),
     path("friends/", include("friends.urls")),
     path("admin/", admin.site.urls),
 ]

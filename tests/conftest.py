@@ -110,6 +110,18 @@ def sandbox_registers_the_test_client(settings):
 
 
 @pytest.fixture(autouse=True)
+def rate_limit_counts_per_test(settings):
+    """Each test counts its requests afresh (the suite signs in from 127.0.0.1 all day).
+
+    The production rates stay in force; only the cache keys get a per-test prefix, so no
+    test inherits the counts of the one before (in the in-process cache or in Redis).
+    """
+    import uuid
+
+    settings.RATELIMIT_CACHE_PREFIX = f"rl:test-{uuid.uuid4().hex[:12]}:"
+
+
+@pytest.fixture(autouse=True)
 def celery_inline_unless_worker(request: pytest.FixtureRequest):
     """Tasks run inline in the test process, except in ``worker`` tests, which use the broker.
 

@@ -2,6 +2,7 @@
 
 - Tokens never land in ``UserSocialAuth.extra_data``: ``accounts.pipeline.store_tokens``
   puts them in the vault instead.
+- A session holds at most ``LOGIN_PENDING_PER_SESSION`` unfinished sign-ins per provider.
 - The pipeline runs in one transaction: a login either writes the user, the link and the
   grant together, or nothing at all.
 """
@@ -10,8 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 
+from accounts import login_state
 from accounts.expiry import expires_in_seconds
 
 # Keys social-core would copy into extra_data that are secrets (or carry them).
@@ -19,6 +22,12 @@ SECRET_KEYS = frozenset({"access_token", "refresh_token", "id_token", "code", "s
 
 
 class SocialsiteBackendMixin:
+    def get_or_create_state(self) -> str | None:
+        """A new sign-in's state; the session keeps only the newest few pending ones."""
+        state = super().get_or_create_state()  # type: ignore[misc]
+        login_state.pending_trim(self, keep=settings.LOGIN_PENDING_PER_SESSION)
+        return state
+
     def run_pipeline(self, pipeline: list[str], pipeline_index: int = 0, *args: Any, **kwargs: Any) -> Any:
         with transaction.atomic():
             return super().run_pipeline(pipeline, pipeline_index, *args, **kwargs)  # type: ignore[misc]

@@ -223,3 +223,19 @@ def test_delete_my_account_needs_the_confirmation(browser, ada):
 
     assert "tick the box" in page.text
     assert User.objects.count() == 1
+
+
+@pytest.mark.parametrize("path", ["/disconnect/google/", f"/disconnect/google/{1}/"])
+def test_social_djangos_own_disconnect_url_cannot_unlink_without_revoking(browser, ada, path):
+    """One disconnect path: social-django's ``/disconnect/<backend>/`` would delete the link
+    and leave the grant alive at Google."""
+    browser.login("facebook", ada)
+    browser.consent(browser.post_form(browser.get("/account/"), "/login/google/"), ada)
+    refresh = ProviderGrant.objects.get(provider="google").get_refresh_token()
+
+    answer = browser.post_form(browser.get("/account/"), path)
+
+    assert answer.status_code == 404
+    assert UserSocialAuth.objects.filter(provider="google").exists()
+    assert ProviderGrant.objects.filter(provider="google").exists()
+    assert live(refresh)

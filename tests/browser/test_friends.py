@@ -14,11 +14,18 @@ pytestmark = pytest.mark.browser
 
 def test_friends_page_shows_who_is_on_socialsite(sandbox, ada, grace, browser: Browser, page, screenshot):
     # Grace signs in with Facebook and Google in her own browser: she is "on socialsite".
+    # On her friends page she is asked once whether her email may find her, and says yes.
     grace_context = browser.new_context()
     grace_context.set_default_timeout(10_000)
     grace_page = grace_context.new_page()
     sign_in(grace_page, sandbox, "google", grace.name)
     connect(grace_page, sandbox, "facebook", grace.name)
+    grace_page.get_by_role("link", name="Friends").first.click()
+    question = grace_page.locator("#findable-question")
+    expect(question).to_contain_text("Let people who have your email address in their contacts see")
+    screenshot(grace_page, "friends-findable-question")
+    question.get_by_role("button", name="Yes").click()
+    expect(grace_page.locator("#findable-question")).to_have_count(0)
     grace_context.close()
 
     sign_in(page, sandbox, "facebook", ada.name)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
@@ -55,6 +56,20 @@ def refresh(browser, provider: str) -> str:
     return answer.text
 
 
+def say_yes_to_being_found_by_email(browser) -> None:
+    """The person answers "Yes" on their account page (contacts match only people who did)."""
+    answer = browser.post_form(browser.get("/account/"), "/account/findable/", {"findable": "yes"})
+    assert answer.status_code == 200
+
+
+def cooldown_passed(person: SandboxPerson, provider: str) -> None:
+    """Time goes by: the person's last Refresh press is older than the cooldown."""
+    state = FriendSyncState.objects.get(link=grant_of(person, provider).social)
+    if state.refresh_requested_at is not None:
+        state.refresh_requested_at -= timedelta(seconds=settings.FRIENDS_REFRESH_COOLDOWN)
+        state.save(update_fields=["refresh_requested_at"])
+
+
 def grant_of(person: SandboxPerson, provider: str) -> ProviderGrant:
     uid = person.facebook_id if provider == "facebook" else person.google_sub
     return ProviderGrant.objects.select_related("social").get(provider=provider, uid=uid)
@@ -82,6 +97,7 @@ def test_facebook_friends_get_their_badge_as_they_join_and_lose_it_as_they_leave
         grace_browser.get("/account/"), "/account/delete/", {"confirm": "delete"}
     )  # she leaves: socialsite's access is revoked at Facebook too
     assert listed(friends_page(browser), "facebook") == {"Grace Hopper": False}  # at once, no sync
+    cooldown_passed(ada, "facebook")
     assert listed(refresh(browser, "facebook"), "facebook") == {}  # Graph no longer lists her
 
 
@@ -97,13 +113,17 @@ def test_google_contacts_match_people_here_by_verified_email(browser, new_browse
         "Claude Shannon": False,
     }
 
-    new_browser().login("google", grace)
+    grace_browser = new_browser()
+    grace_browser.login("google", grace)
+    say_yes_to_being_found_by_email(grace_browser)
     # No sync needed: being here is worked out when the page is read.
     assert listed(friends_page(browser), "google")["Grace Hopper"] is True
 
     # Edsger's Google email is not verified, so socialsite keeps none: he is not matched.
     edsger = SandboxPerson.objects.get(email="edsger@sandbox.example")
-    new_browser().login("google", edsger)
+    edsger_browser = new_browser()
+    edsger_browser.login("google", edsger)
+    say_yes_to_being_found_by_email(edsger_browser)
     grace_browser = new_browser()
     grace_browser.login("google", grace)
     grace_contacts = listed(friends_page(grace_browser), "google")
@@ -192,7 +212,9 @@ def consent_without(browser, provider: str, person: SandboxPerson, scope: str):
 
 @pytest.mark.parametrize("provider", ["facebook", "google"])
 def test_declined_permission_and_asking_again(browser, new_browser, ada, grace, provider):
-    new_browser().login(provider, grace)  # someone for Ada to find
+    grace_browser = new_browser()
+    grace_browser.login(provider, grace)  # someone for Ada to find
+    say_yes_to_being_found_by_email(grace_browser)
     consent_without(browser, provider, ada, FRIENDS_SCOPE[provider])
     html = friends_page(browser)
     part = section(html, provider)

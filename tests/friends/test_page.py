@@ -202,20 +202,22 @@ def test_facebook_friend_is_here_while_their_facebook_login_exists(page, fb_link
     assert on_site_names(page(), "facebook") == set()
 
 
-def test_google_contact_is_here_when_their_email_is_a_persons_email(page, g_link):
+def test_google_contact_is_here_when_their_email_is_a_findable_persons_email(page, g_link):
     SyncStateFactory(link=g_link)
-    UserFactory(email="Grace@Sandbox.example")
-    UserFactory(email="")  # no verified email: must not match contacts without one
-    UserFactory(email="gone@example.com", is_active=False)
+    UserFactory(email="Grace@Sandbox.example", findable_by_email=True)
+    UserFactory(email="", findable_by_email=True)  # no verified email: must not match contacts without one
+    UserFactory(email="gone@example.com", is_active=False, findable_by_email=True)
+    UserFactory(email="private@example.com")  # here, but never said yes to being found by email
     GoogleContactFactory(link=g_link, name="Grace", email="grace@sandbox.example")
     GoogleContactFactory(link=g_link, name="No Email", email="")
     GoogleContactFactory(link=g_link, name="Deactivated", email="gone@example.com")
     GoogleContactFactory(link=g_link, name="Stranger", email="stranger@example.com")
+    GoogleContactFactory(link=g_link, name="Private", email="private@example.com")
     html = page()
     assert on_site_names(html, "google") == {"Grace"}
-    assert "1 of your 4 contacts is here." in section(html, "google")
+    assert "1 of your 5 contacts is here." in section(html, "google")
 
-    UserFactory(email="stranger@example.com")  # the stranger joins: no resync needed
+    UserFactory(email="stranger@example.com", findable_by_email=True)  # joins and says yes: no resync needed
     assert on_site_names(page(), "google") == {"Grace", "Stranger"}
 
 
@@ -257,7 +259,7 @@ def fill(fb_link, g_link, count: int) -> None:
     FacebookFriend.objects.bulk_create(FacebookFriendFactory.build_batch(count, link=fb_link), batch_size=500)
     GoogleContact.objects.bulk_create(GoogleContactFactory.build_batch(count, link=g_link), batch_size=500)
     for n in range(0, count, max(count // 10, 1)):  # a few of them are here
-        UserFactory(email=f"contact{n}@example.com")
+        UserFactory(email=f"contact{n}@example.com", findable_by_email=True)
 
 
 @pytest.mark.parametrize("count", [50, 2100])
