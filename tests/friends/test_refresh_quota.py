@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from friends.models import FriendSyncState, SyncStatus
+from friends.models import SYNC_LEASE, FriendSyncState, SyncStatus
 from tests.friends.test_end_to_end import grant_of, section
 
 PRESSES = 5
@@ -71,9 +71,9 @@ def test_after_the_cooldown_refresh_fetches_again(browser, ada, fetches):
 def test_a_press_while_a_sync_runs_joins_it(browser, ada, fetches):
     browser.login("google", ada)
     before = fetches()
-    # A worker is fetching Ada's contacts right now.
+    # A worker is fetching Ada's contacts right now (and holds the sync's lease).
     FriendSyncState.objects.filter(pk=state_of(ada).pk).update(
-        status=SyncStatus.SYNCING, started_at=timezone.now()
+        status=SyncStatus.SYNCING, started_at=timezone.now(), syncing_until=timezone.now() + SYNC_LEASE
     )
 
     answer = press(browser)
