@@ -20,7 +20,7 @@ class ArmFaultForm(forms.Form):
 
     target = forms.ChoiceField(label="Endpoint", choices=_endpoint_choices)
     mode = forms.ChoiceField(
-        choices=[(m, m) for m in faults.GENERIC_MODES + faults.ID_TOKEN_MODES + faults.CONNECTIONS_MODES]
+        choices=[(m, m) for m in faults.GENERIC_MODES + faults.BENDING_MODES + faults.CONNECTIONS_MODES]
     )
     times = forms.IntegerField(min_value=1, max_value=100, initial=1)
 
@@ -32,6 +32,7 @@ class ArmFaultForm(forms.Form):
             if mode not in faults.modes_for(provider, endpoint):
                 raise forms.ValidationError(
                     f"{target} cannot emulate {mode}; id_token modes are for google/token, "
+                    "discovery_ and userinfo_ modes for those endpoints, "
                     "expired_sync_token for google/connections."
                 )
             data["provider"], data["endpoint"] = provider, endpoint
