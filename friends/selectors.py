@@ -6,7 +6,8 @@ the moment someone joins or leaves:
 - a Facebook friend is here when their app-scoped id is the uid of a Facebook link here
   (Graph hands this app the same ids its logins get);
 - a Google contact is here when their email is the email of an active person here
-  (accounts stores an email only when the provider verified it).
+  (accounts stores an email only when the provider verified it; a Facebook email never
+  counts, as Meta does not promise it is verified).
 
 The page costs the same number of queries whatever the number of friends: one for the
 links (with grant and sync state joined), then per linked provider one aggregate (stored,
