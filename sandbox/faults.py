@@ -42,7 +42,7 @@ ID_TOKEN_MODES: tuple[str, ...] = (
 # Modes of Google's discovery document (``google``/``discovery`` only): an ``issuer`` that is
 # not the URL it was fetched from (OIDC Discovery §4.3), and the RFC 9207 flag that promises
 # ``iss`` on every authorization response.
-DISCOVERY_MODES: tuple[str, ...] = ("discovery_wrong_issuer", "discovery_iss_parameter_supported")
+DISCOVERY_MODES: tuple[str, ...] = ("discovery_wrong_issuer", "discovery_advertises_iss")
 
 # Modes of Google's UserInfo answer (``google``/``userinfo`` only): no ``sub``, another
 # person's ``sub`` (OIDC Core §5.3.2), and ``email_verified`` as the string "true".

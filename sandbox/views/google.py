@@ -63,7 +63,7 @@ def discovery(request: HttpRequest) -> HttpResponse:
     # (https://developers.google.com/identity/openid-connect/reference#discovery-document) but
     # was seen not to advertise it while already sending `iss` (PROVIDERS.md, RFC 9207): so
     # by default it is absent here too, and `iss` comes on every callback.
-    if fault == "discovery_iss_parameter_supported":
+    if fault == "discovery_advertises_iss":
         document["authorization_response_iss_parameter_supported"] = True
     elif fault == "discovery_wrong_issuer":
         document["issuer"] = base + "/"  # one character off is already another issuer (§4.3)

@@ -195,7 +195,7 @@ def test_without_the_discovery_flag_iss_is_not_required(browser, ada):
 
 
 def test_when_discovery_promises_iss_a_callback_without_it_is_refused(browser, ada):
-    faults.arm("google", "discovery", "discovery_iss_parameter_supported")
+    faults.arm("google", "discovery", "discovery_advertises_iss")
     callback = consented_callback(browser, ada)
 
     page = browser.get(callback_with(callback, iss=None))
@@ -205,7 +205,7 @@ def test_when_discovery_promises_iss_a_callback_without_it_is_refused(browser, a
 
 
 def test_when_discovery_promises_iss_a_callback_with_it_signs_in(browser, ada):
-    faults.arm("google", "discovery", "discovery_iss_parameter_supported")
+    faults.arm("google", "discovery", "discovery_advertises_iss")
 
     page = browser.login("google", ada)
 

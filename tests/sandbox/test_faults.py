@@ -11,7 +11,7 @@ from django.conf import settings
 from django.test import Client
 
 from sandbox import faults
-from sandbox.models import SandboxPerson
+from sandbox.models import SandboxFault, SandboxPerson
 from tests.sandbox.flows import (
     FB_VERSION,
     GoogleAuth,
@@ -285,7 +285,7 @@ def test_discovery_wrong_issuer_names_an_issuer_that_is_not_its_url(client, arm)
 
 def test_discovery_can_advertise_the_rfc9207_flag(client, arm):
     assert "authorization_response_iss_parameter_supported" not in client.get(DISCOVERY).json()
-    arm("google", "discovery", "discovery_iss_parameter_supported")
+    arm("google", "discovery", "discovery_advertises_iss")
 
     assert client.get(DISCOVERY).json()["authorization_response_iss_parameter_supported"] is True
 
@@ -307,6 +307,12 @@ def test_userinfo_modes(client, ada, arm, mode, check):
     assert response.status_code == 200
     assert check(response.json(), ada)
     assert call().json()["sub"] == ada.google_sub  # one use, consumed
+
+
+def test_every_mode_fits_its_column():
+    # SQLite does not enforce max_length; PostgreSQL does (the second CI pass would fail).
+    longest = max(faults.GENERIC_MODES + faults.BENDING_MODES + faults.CONNECTIONS_MODES, key=len)
+    assert len(longest) <= SandboxFault._meta.get_field("mode").max_length, longest
 
 
 # --- The faults API ----------------------------------------------------------------------
