@@ -45,6 +45,13 @@ def _explain(exception: SocialAuthBaseException, provider: str) -> tuple[str, st
             "The sign-in could not be matched to this browser (it was used already, expired, or was "
             "altered). Please start again.",
         )
+    if exception.source == "configuration":
+        # e.g. discovery names another issuer than the one configured: nothing the person can fix.
+        return (
+            f"Sign-in with {provider} is unavailable right now",
+            f"Our connection to {provider} is not set up correctly, so we did not sign you in and "
+            "nothing was shared. The people who run this site have been told.",
+        )
     if isinstance(exception, AuthProviderError):
         if exception.code == "timeout":
             return (

@@ -15,10 +15,22 @@ from friends import tasks as friends_tasks
 
 
 def keep_verified_email_only(details: dict[str, Any], *args: Any, **kwargs: Any) -> dict[str, Any]:
-    """Drop an email the provider has not verified: it must not become anyone's address here."""
+    """Drop an email the provider has not verified: it must not become anyone's address here.
+
+    "Verified" is the backend's word: Google's ``email_verified`` only when JSON ``true``;
+    Facebook's never (Meta promises nothing). So a User.email, which makes the person
+    findable by Google contacts, always comes from a provider that vouched for it.
+    """
     if not details.get("email_verified"):
         details = {**details, "email": ""}
     return {"details": details}
+
+
+def adopt_verified_email(details: dict[str, Any], user: Any = None, *args: Any, **kwargs: Any) -> None:
+    """A person here without an email gets the verified one this provider vouches for."""
+    if user is not None and details.get("email_verified") and details.get("email"):
+        if services.user_adopt_verified_email(user=user, email=details["email"]):
+            user.refresh_from_db(fields=["email"])
 
 
 def create_user_with_link(

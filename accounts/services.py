@@ -53,6 +53,18 @@ def identity_create(
     raise IntegrityError(f"could not create a user for {provider}:{uid}")
 
 
+def user_adopt_verified_email(*, user: User, email: str) -> bool:
+    """Give ``user`` a provider-verified ``email`` when they have none yet; True if it was set.
+
+    An address once set is kept (social-core protects ``email`` from later logins); this
+    only fills the gap left by a sign-in that brought no verified email (Facebook's never
+    count), so that linking Google later makes the person findable by their verified one.
+    """
+    if not email:
+        return False
+    return bool(User.objects.filter(pk=user.pk, email="").update(email=email))
+
+
 @sensitive_variables("access_token", "refresh_token")
 def grant_store(
     *,

@@ -197,7 +197,7 @@ def _wait_for_lease(grant: ProviderGrant) -> None:
 def _refresh_holding_lease(grant: ProviderGrant, lease: str) -> RefreshResult:
     try:
         if grant.provider == "google":
-            answer = GoogleOAuthClient().refresh(grant.get_refresh_token())
+            answer = GoogleOAuthClient().refresh(grant.get_refresh_token(), subject=grant.uid)
         elif grant.provider == "facebook":
             remaining = grant.expires_in()
             if remaining is not None and remaining <= 0:

@@ -7,7 +7,8 @@ the moment someone joins or leaves:
   (Graph hands this app the same ids its logins get);
 - a Google contact is here when their email is the email of an active person here who
   said yes to being findable by email (accounts stores an email only when the provider
-  verified it). Without that yes, a contact list cannot be used to learn who has an account.
+  verified it; a Facebook email never counts, as Meta does not promise it is verified).
+  Without that yes, a contact list cannot be used to learn who has an account.
 
 The page costs the same number of queries whatever the number of friends: one for the
 links (with grant and sync state joined), then per linked provider one aggregate (stored,

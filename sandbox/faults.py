@@ -29,7 +29,8 @@ ENDPOINTS: dict[str, tuple[str, ...]] = {
 # Modes every endpoint understands.
 GENERIC_MODES: tuple[str, ...] = ("http_500", "slow", "malformed_json", "rate_limited", "error_body")
 
-# Modes that bend the id_token in Google's token answer (``google``/``token`` only).
+# Modes that bend the id_token in Google's token answer (``google``/``token`` only), in the
+# answer to an authorization code and in the answer to a refresh alike.
 ID_TOKEN_MODES: tuple[str, ...] = (
     "id_token_wrong_aud",
     "id_token_wrong_iss",
@@ -37,6 +38,20 @@ ID_TOKEN_MODES: tuple[str, ...] = (
     "id_token_bad_signature",
     "id_token_alg_none",
     "id_token_wrong_nonce",
+    "id_token_other_sub",  # about another person (OIDC Core §12.2 forbids it on refresh)
+)
+
+# Modes of Google's discovery document (``google``/``discovery`` only): an ``issuer`` that is
+# not the URL it was fetched from (OIDC Discovery §4.3), and the RFC 9207 flag that promises
+# ``iss`` on every authorization response.
+DISCOVERY_MODES: tuple[str, ...] = ("discovery_wrong_issuer", "discovery_advertises_iss")
+
+# Modes of Google's UserInfo answer (``google``/``userinfo`` only): no ``sub``, another
+# person's ``sub`` (OIDC Core §5.3.2), and ``email_verified`` as the string "true".
+USERINFO_MODES: tuple[str, ...] = (
+    "userinfo_no_sub",
+    "userinfo_other_sub",
+    "userinfo_email_verified_string",
 )
 
 
@@ -88,7 +103,15 @@ def modes_for(provider: str, endpoint: str) -> tuple[str, ...]:
         return GENERIC_MODES + CONNECTIONS_MODES
     if (provider, endpoint) == ("facebook", "friends"):
         return GENERIC_MODES + FRIENDS_MODES
+    if (provider, endpoint) == ("google", "discovery"):
+        return GENERIC_MODES + DISCOVERY_MODES
+    if (provider, endpoint) == ("google", "userinfo"):
+        return GENERIC_MODES + USERINFO_MODES
     return GENERIC_MODES
+
+
+# Every mode that bends a normal answer instead of replacing it (the endpoint applies them).
+BENDING_MODES: tuple[str, ...] = ID_TOKEN_MODES + DISCOVERY_MODES + USERINFO_MODES
 
 
 def arm(provider: str, endpoint: str, mode: str, times: int = 1) -> SandboxFault:
@@ -138,14 +161,15 @@ def armed() -> list[SandboxFault]:
 def answer(provider: str, endpoint: str, mode: str | None) -> HttpResponse | None:
     """The canned answer for a generic ``mode``, or ``None`` to go on answering normally.
 
-    ``slow`` sleeps ``SANDBOX_SLOW_SECONDS`` and then lets the endpoint answer; id_token
-    modes and ``ENDPOINT_MODES`` are applied by the endpoint itself.
+    ``slow`` sleeps ``SANDBOX_SLOW_SECONDS`` and then lets the endpoint answer; id_token,
+    discovery and userinfo modes, ``ENDPOINT_MODES`` and ``EXPIRES_IN_MODES`` are applied by
+    the endpoint itself.
     """
     if mode == "expired_sync_token":
         return wire.google_expired_sync_token()
     if mode == "service_disabled":
         return wire.google_service_disabled()
-    if mode is None or mode in ID_TOKEN_MODES or mode in ENDPOINT_MODES or mode in EXPIRES_IN_MODES:
+    if mode is None or mode in BENDING_MODES or mode in ENDPOINT_MODES or mode in EXPIRES_IN_MODES:
         return None
     if mode == "slow":
         time.sleep(float(getattr(settings, "SANDBOX_SLOW_SECONDS", 3)))

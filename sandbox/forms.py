@@ -23,7 +23,8 @@ class ArmFaultForm(forms.Form):
         choices=[
             (m, m)
             for m in faults.GENERIC_MODES
-            + faults.ID_TOKEN_MODES
+            + faults.BENDING_MODES
+            + tuple(faults.EXPIRES_IN_MODES)
             + faults.CONNECTIONS_MODES
             + tuple(m for m in faults.FRIENDS_MODES if m not in faults.CONNECTIONS_MODES)
         ]
@@ -38,8 +39,9 @@ class ArmFaultForm(forms.Form):
             if mode not in faults.modes_for(provider, endpoint):
                 raise forms.ValidationError(
                     f"{target} cannot emulate {mode}; id_token modes are for google/token, "
-                    "expired_sync_token, service_disabled and access_token_expired for "
-                    "google/connections, paging_loop for the two friends lists."
+                    "discovery_ and userinfo_ modes for those endpoints, expires_in_ modes for "
+                    "the token endpoints, expired_sync_token, service_disabled and "
+                    "access_token_expired for google/connections, paging_loop for the two friends lists."
                 )
             data["provider"], data["endpoint"] = provider, endpoint
         return data

@@ -412,6 +412,14 @@ def _signing_key_create() -> SandboxSigningKey:
     return key
 
 
+def signing_key_rotate() -> SandboxSigningKey:
+    """A new key signs from now on; the older ones stay published, as Google rotates its keys.
+
+    https://developers.google.com/identity/openid-connect/openid-connect#validatinganidtoken
+    """
+    return _signing_key_create()
+
+
 def jwks() -> dict[str, list[dict[str, str]]]:
     """Every published key, newest first: tokens signed by an older key still verify."""
     signing_key()
@@ -441,31 +449,44 @@ def google_claims(
     return claims
 
 
+def other_google_sub(person: SandboxPerson) -> str:
+    """A ``sub`` that is not ``person``'s: another roster person's, as a substituted token would carry."""
+    other = SandboxPerson.objects.exclude(pk=person.pk).order_by("pk").first()
+    return other.google_sub if other is not None else f"9{person.google_sub[1:]}"
+
+
 def id_token_encode(
     *,
-    code: SandboxAuthCode,
+    person: SandboxPerson,
+    client_id: str,
+    scopes: list[str],
+    nonce: str = "",
     access_token: str,
     issuer: str,
     picture: str,
     fault: str | None = None,
 ) -> str:
-    """Sign the id_token for a redeemed code; ``fault`` bends it (see ``faults.ID_TOKEN_MODES``).
+    """Sign an id_token for a redeemed code or a refresh; ``fault`` bends it (``faults.ID_TOKEN_MODES``).
 
+    A refresh passes no ``nonce``: OIDC Core §12.2 says the refreshed token should carry none.
     https://openid.net/specs/openid-connect-core-1_0.html#IDToken
+    https://openid.net/specs/openid-connect-core-1_0.html#RefreshTokenResponse
     """
     now = int(timezone.now().timestamp())
     claims: dict[str, Any] = {
         "iss": issuer,
-        "azp": code.client_id,
-        "aud": code.client_id,
-        **google_claims(person=code.person, scopes=code.scope_list, picture=picture),
+        "azp": client_id,
+        "aud": client_id,
+        **google_claims(person=person, scopes=scopes, picture=picture),
         "at_hash": crypto.at_hash(access_token),
         "iat": now,
         "exp": now + ID_TOKEN_SECONDS,
     }
-    if code.nonce:
-        claims["nonce"] = code.nonce
-    if fault == "id_token_wrong_aud":
+    if nonce:
+        claims["nonce"] = nonce
+    if fault == "id_token_other_sub":
+        claims["sub"] = other_google_sub(person)
+    elif fault == "id_token_wrong_aud":
         claims["aud"] = claims["azp"] = "someone-else.apps.example"
     elif fault == "id_token_wrong_iss":
         claims["iss"] = "https://accounts.sandbox-impostor.example"

@@ -332,6 +332,8 @@ SOCIAL_AUTH_PIPELINE = (
     "accounts.pipeline.create_user_with_link",
     # Signed-in person linking a second provider: attach it to them.
     "social_core.pipeline.social_auth.associate_user",
+    # Someone here without an email (e.g. Facebook's never count) gets this provider's verified one.
+    "accounts.pipeline.adopt_verified_email",
     # Non-secret extras only: the backends strip tokens from extra_data.
     "social_core.pipeline.social_auth.load_extra_data",
     # Access/refresh tokens go to the vault, encrypted.

@@ -15,8 +15,10 @@ import pytest
 import requests
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
+from django.core.cache import cache
 from pytest_django.live_server_helper import LiveServer
 
+from accounts.clients.google import discovery_cache_key
 from accounts.models import User
 from sandbox import services as sandbox_services
 from sandbox.endpoints import provider_settings, redirect_uris
@@ -129,6 +131,9 @@ def sandbox(live_server, sandbox_server, settings, transactional_db):
     settings.PROVIDER_TIMEOUT = 2.0
     settings.SOCIAL_AUTH_REQUESTS_TIMEOUT = 2.0
     settings.SANDBOX_SLOW_SECONDS = 3
+    # The discovery document is cached for an hour: a document bent by an earlier test's
+    # fault (e.g. advertising RFC 9207's flag) must not outlive that test.
+    cache.delete(discovery_cache_key())
     sandbox_services.ensure_roster()
     return live_server.url
 

@@ -85,5 +85,11 @@ class FacebookBackend(SocialsiteBackendMixin, FacebookOAuth2):
         details = super().get_user_details(response)
         # Facebook usernames are gone; let get_username derive one from the name.
         details["username"] = (response.get("name") or "").replace(" ", "").lower() or None
-        details["email_verified"] = bool(response.get("email"))  # Graph returns confirmed emails only
+        # Never verified here. Meta documents the `email` permission as access to "the person's
+        # primary email address" and promises nothing about its confirmation (no
+        # `email_verified` field exists); that Graph omits unconfirmed addresses is only a
+        # field report. So `keep_verified_email_only` drops it: a Facebook email never
+        # becomes the person's address here, and nobody is findable by it.
+        # https://developers.facebook.com/documentation/facebook-login/guides/permissions/review
+        details["email_verified"] = False
         return details

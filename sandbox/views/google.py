@@ -38,28 +38,36 @@ def issuer(request: HttpRequest) -> str:
 @require_GET
 def discovery(request: HttpRequest) -> HttpResponse:
     """``/.well-known/openid-configuration`` (OpenID Connect Discovery 1.0 §3)."""
-    canned = faults.answer("google", "discovery", faults.take("google", "discovery"))
+    fault = faults.take("google", "discovery")
+    canned = faults.answer("google", "discovery", fault)
     if canned is not None:
         return canned
     base = issuer(request)
-    return JsonResponse(
-        {
-            "issuer": base,
-            "authorization_endpoint": f"{base}/o/oauth2/v2/auth",
-            "token_endpoint": f"{base}/token",
-            "userinfo_endpoint": f"{base}/userinfo",
-            "revocation_endpoint": f"{base}/revoke",
-            "jwks_uri": f"{base}/certs",
-            "response_types_supported": ["code"],
-            "subject_types_supported": ["public"],
-            "id_token_signing_alg_values_supported": ["RS256"],
-            "scopes_supported": ["openid", "email", "profile"],
-            "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
-            "claims_supported": list(CLAIMS),
-            "code_challenge_methods_supported": ["plain", "S256"],
-            "grant_types_supported": ["authorization_code", "refresh_token"],
-        }
-    )
+    document: dict[str, object] = {
+        "issuer": base,
+        "authorization_endpoint": f"{base}/o/oauth2/v2/auth",
+        "token_endpoint": f"{base}/token",
+        "userinfo_endpoint": f"{base}/userinfo",
+        "revocation_endpoint": f"{base}/revoke",
+        "jwks_uri": f"{base}/certs",
+        "response_types_supported": ["code"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "scopes_supported": ["openid", "email", "profile"],
+        "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
+        "claims_supported": list(CLAIMS),
+        "code_challenge_methods_supported": ["plain", "S256"],
+        "grant_types_supported": ["authorization_code", "refresh_token"],
+    }
+    # Google lists `authorization_response_iss_parameter_supported` among its discovery fields
+    # (https://developers.google.com/identity/openid-connect/reference#discovery-document) but
+    # was seen not to advertise it while already sending `iss` (PROVIDERS.md, RFC 9207): so
+    # by default it is absent here too, and `iss` comes on every callback.
+    if fault == "discovery_advertises_iss":
+        document["authorization_response_iss_parameter_supported"] = True
+    elif fault == "discovery_wrong_issuer":
+        document["issuer"] = base + "/"  # one character off is already another issuer (§4.3)
+    return JsonResponse(document)
 
 
 @csrf_exempt
@@ -120,6 +128,9 @@ def authorize(request: HttpRequest) -> HttpResponse:
         )
     state = params.get("state")
     extra = {"state": state} if state is not None else {}
+    # RFC 9207 §2: the issuer on every authorization response, errors included; Google has
+    # started sending it (PROVIDERS.md). https://www.rfc-editor.org/rfc/rfc9207.html#section-2
+    extra["iss"] = issuer(request)
     if switches.is_on("google", "require_pkce") and (not params.get("code_challenge") or method != "S256"):
         # RFC 7636 §4.4.1: a server that requires PKCE answers an authorization error
         # (the redirect URI is registered, checked above) with invalid_request.
@@ -248,7 +259,10 @@ def token(request: HttpRequest) -> HttpResponse:
         body = _token_body(tokens)
         if "openid" in code.scope_list:
             body["id_token"] = services.id_token_encode(
-                code=code,
+                person=code.person,
+                client_id=code.client_id,
+                scopes=code.scope_list,
+                nonce=code.nonce,
                 access_token=tokens.access.value,
                 issuer=issuer(request),
                 picture=avatar_url(request, code.person),
@@ -266,7 +280,22 @@ def token(request: HttpRequest) -> HttpResponse:
         if refresh is None or refresh.client_id != client_id:
             return wire.no_store(wire.oauth_error("invalid_grant", "Token has been expired or revoked."))
         tokens = services.google_tokens_for_refresh(refresh=refresh)
-        return wire.no_store(faults.token_answer(_token_body(tokens), fault))
+        body = _token_body(tokens)
+        if "openid" in refresh.scope_list:
+            # OIDC Core §12.2 lets a refresh answer carry a new id_token (same iss, sub, aud,
+            # no nonce); Google's does when `openid` was granted (PROVIDERS.md: unverified on
+            # its pages), so clients must validate one when it comes.
+            # https://openid.net/specs/openid-connect-core-1_0.html#RefreshTokenResponse
+            body["id_token"] = services.id_token_encode(
+                person=refresh.person,
+                client_id=refresh.client_id,
+                scopes=refresh.scope_list,
+                access_token=tokens.access.value,
+                issuer=issuer(request),
+                picture=avatar_url(request, refresh.person),
+                fault=fault,
+            )
+        return wire.no_store(faults.token_answer(body, fault))
 
     return wire.oauth_error("unsupported_grant_type", f"Invalid grant_type: {grant_type}")
 
@@ -285,17 +314,23 @@ def _bearer_token(request: HttpRequest) -> SandboxToken | None:
 @require_http_methods(["GET", "POST"])
 def userinfo(request: HttpRequest) -> HttpResponse:
     """OIDC UserInfo: the claims the granted scopes allow."""
-    canned = faults.answer("google", "userinfo", faults.take("google", "userinfo"))
+    fault = faults.take("google", "userinfo")
+    canned = faults.answer("google", "userinfo", fault)
     if canned is not None:
         return canned
     access = _bearer_token(request)
     if access is None:
         return wire.google_invalid_token()
-    return JsonResponse(
-        services.google_claims(
-            person=access.person, scopes=access.scope_list, picture=avatar_url(request, access.person)
-        )
+    claims = services.google_claims(
+        person=access.person, scopes=access.scope_list, picture=avatar_url(request, access.person)
     )
+    if fault == "userinfo_no_sub":
+        del claims["sub"]
+    elif fault == "userinfo_other_sub":
+        claims["sub"] = services.other_google_sub(access.person)
+    elif fault == "userinfo_email_verified_string" and "email_verified" in claims:
+        claims["email_verified"] = "true" if claims["email_verified"] else "false"
+    return JsonResponse(claims)
 
 
 @csrf_exempt

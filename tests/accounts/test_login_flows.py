@@ -190,6 +190,7 @@ ID_TOKEN_FAULTS = [
     "id_token_bad_signature",
     "id_token_alg_none",
     "id_token_wrong_nonce",
+    "id_token_other_sub",
 ]
 
 

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.test import Client
 
 from sandbox import faults
-from sandbox.models import SandboxPerson
+from sandbox.models import SandboxFault, SandboxPerson
 from tests.sandbox.flows import (
     FB_VERSION,
     GoogleAuth,
@@ -20,6 +20,7 @@ from tests.sandbox.flows import (
     fb_token_request,
     g_code,
     g_exchange,
+    g_token_request,
     g_tokens,
     proof,
     verify,
@@ -246,6 +247,72 @@ def test_wrong_nonce_verifies_but_carries_another_nonce(client, ada, arm):
     id_token, auth = id_token_with(client, ada, arm, "id_token_wrong_nonce")
 
     assert verify(client, id_token)["nonce"] != auth.nonce
+
+
+def test_other_sub_is_signed_properly_but_names_another_person(client, ada, arm):
+    id_token, _ = id_token_with(client, ada, arm, "id_token_other_sub")
+
+    claims = verify(client, id_token)
+    assert claims["sub"] != ada.google_sub
+    assert SandboxPerson.objects.filter(google_sub=claims["sub"]).exists()
+
+
+def test_id_token_modes_bend_the_refresh_answer_too(client, ada, arm):
+    body, _ = g_tokens(client, ada)
+    arm("google", "token", "id_token_other_sub")
+
+    refreshed = g_token_request(
+        client, {"grant_type": "refresh_token", "refresh_token": body["refresh_token"]}
+    )
+
+    assert refreshed.status_code == 200
+    assert verify(client, refreshed.json()["id_token"])["sub"] != ada.google_sub
+
+
+# --- Discovery and userinfo modes --------------------------------------------------------
+
+DISCOVERY = "/sandbox/google/.well-known/openid-configuration"
+
+
+def test_discovery_wrong_issuer_names_an_issuer_that_is_not_its_url(client, arm):
+    arm("google", "discovery", "discovery_wrong_issuer")
+
+    bent, normal = client.get(DISCOVERY).json(), client.get(DISCOVERY).json()
+
+    assert bent["issuer"] != normal["issuer"] == "http://testserver/sandbox/google"
+    assert bent["token_endpoint"] == normal["token_endpoint"]
+
+
+def test_discovery_can_advertise_the_rfc9207_flag(client, arm):
+    assert "authorization_response_iss_parameter_supported" not in client.get(DISCOVERY).json()
+    arm("google", "discovery", "discovery_advertises_iss")
+
+    assert client.get(DISCOVERY).json()["authorization_response_iss_parameter_supported"] is True
+
+
+@pytest.mark.parametrize(
+    ("mode", "check"),
+    [
+        ("userinfo_no_sub", lambda claims, ada: "sub" not in claims and claims["email"] == ada.email),
+        ("userinfo_other_sub", lambda claims, ada: claims["sub"] not in ("", ada.google_sub)),
+        ("userinfo_email_verified_string", lambda claims, ada: claims["email_verified"] == "true"),
+    ],
+)
+def test_userinfo_modes(client, ada, arm, mode, check):
+    call = _g_userinfo(client, ada)
+    arm("google", "userinfo", mode)
+
+    response = call()
+
+    assert response.status_code == 200
+    assert check(response.json(), ada)
+    assert call().json()["sub"] == ada.google_sub  # one use, consumed
+
+
+def test_every_mode_fits_its_column():
+    # SQLite does not enforce max_length; PostgreSQL does (the second CI pass would fail).
+    longest = max(faults.GENERIC_MODES + faults.BENDING_MODES + faults.CONNECTIONS_MODES, key=len)
+    assert len(longest) <= SandboxFault._meta.get_field("mode").max_length, longest
 
 
 # --- The faults API ----------------------------------------------------------------------

@@ -86,6 +86,7 @@ def test_approve_redirects_with_code_state_and_granted_scopes(client, ada):
     assert params["code"].startswith("sbx-g-code-")
     assert params["state"] == auth.state
     assert params["scope"].split() == ["openid", "email", "profile", CONTACTS]
+    assert params["iss"] == ISSUER  # RFC 9207, as Google now sends it
 
 
 def test_unticking_contacts_leaves_it_out_of_the_grant(client, ada):
@@ -99,7 +100,7 @@ def test_cancel_redirects_with_access_denied(client, people):
     response = client.post(auth.authorize_url(), {"cancel": "1"})
 
     assert response.status_code == 302
-    assert query(response["Location"]) == {"error": "access_denied", "state": auth.state}
+    assert query(response["Location"]) == {"error": "access_denied", "state": auth.state, "iss": ISSUER}
 
 
 @pytest.mark.parametrize(
@@ -286,7 +287,15 @@ def test_refresh_grant_issues_a_new_access_token(client, ada):
     assert fresh["access_token"].startswith("sbx-g-at-") and fresh["access_token"] != body["access_token"]
     assert fresh["token_type"] == "Bearer" and fresh["expires_in"] > 3500
     assert fresh["scope"] == body["scope"]
-    assert "refresh_token" not in fresh and "id_token" not in fresh
+    assert "refresh_token" not in fresh
+    # OIDC Core §12.2: a refreshed id_token keeps iss, sub and aud, and carries no nonce.
+    claims = verify(client, fresh["id_token"])
+    assert (claims["iss"], claims["sub"], claims["aud"]) == (
+        ISSUER,
+        ada.google_sub,
+        settings.GOOGLE_CLIENT_ID,
+    )
+    assert "nonce" not in claims
     userinfo = client.get("/sandbox/google/userinfo", HTTP_AUTHORIZATION=f"Bearer {fresh['access_token']}")
     assert userinfo.status_code == 200
 
