@@ -147,9 +147,11 @@ def test_an_issuer_offering_only_client_secret_post_gets_it():
 
 def test_refresh_answer(provider):
     serve(provider, "GET", f"{ISSUER}/.well-known/openid-configuration", "google/discovery")
-    serve(provider, "POST", "https://oauth2.googleapis.com/token", "google/refresh")
+    # Without the (optional) id_token: the fixture's is a placeholder no key signs, and an
+    # id_token that comes is validated (tests/accounts/test_google_client.py).
+    serve(provider, "POST", "https://oauth2.googleapis.com/token", "google/refresh", id_token=None)
 
-    answer = GoogleOAuthClient().refresh("1//refresh")
+    answer = GoogleOAuthClient().refresh("1//refresh", subject="110169484474386276334")
 
     assert answer["access_token"] == "1/fFAGRNJru1FTz70BzhT3Zg"
     assert answer["expires_in"] == 3920
