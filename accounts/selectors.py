@@ -8,23 +8,32 @@ from datetime import datetime
 from social_django.models import UserSocialAuth
 
 from accounts.models import GrantStatus, ProviderGrant, User
+from accounts.scopes import canonical_scope
 
 PROVIDERS = (("facebook", "Facebook"), ("google", "Google"))
 PROVIDER_LABELS = dict(PROVIDERS)
 # What each scope lets socialsite do, in the words a person would use.
+# Pages list them in this order. Keys are the short spellings (accounts/scopes.py).
 SCOPE_LABELS = {
+    "openid": "sign-in",
     "public_profile": "name and picture",
     "email": "email address",
-    "user_friends": "friends who use socialsite",
-    "openid": "sign-in",
     "profile": "name and picture",
+    "user_friends": "friends who use socialsite",
     "https://www.googleapis.com/auth/contacts.readonly": "contacts (read-only)",
 }
 
 
 def scope_labels(scopes: tuple[str, ...] | list[str]) -> list[str]:
+    """What ``scopes`` let socialsite do, in words, in one fixed order (providers answer in any)."""
+    order = list(SCOPE_LABELS)
+    # Grants stored before scopes were normalised may hold Google's URL spellings.
+    names = sorted(
+        (canonical_scope(scope) for scope in scopes),
+        key=lambda name: order.index(name) if name in order else len(order),
+    )
     labels: list[str] = []
-    for scope in scopes:
+    for scope in names:
         label = SCOPE_LABELS.get(scope, scope)
         if label not in labels:
             labels.append(label)

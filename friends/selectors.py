@@ -27,6 +27,7 @@ from django.utils import timezone
 from social_django.models import UserSocialAuth
 
 from accounts.models import GrantStatus, User
+from accounts.scopes import scope_in
 from friends.models import FacebookFriend, FriendSyncState, GoogleContact, SyncStatus
 from friends.services import FRIENDS_SCOPES
 
@@ -176,7 +177,7 @@ def _display_state(link: UserSocialAuth, state: FriendSyncState | None, now: dat
     grant = getattr(link, "grant", None)
     if grant is None or grant.effective_status != GrantStatus.ACTIVE:
         return DisplayState.NEEDS_RECONNECT, grant.last_error if grant else ""
-    if FRIENDS_SCOPES[link.provider] in (grant.denied_scopes or []):
+    if scope_in(FRIENDS_SCOPES[link.provider], grant.denied_scopes):
         return DisplayState.PERMISSION_DECLINED, ""
     if state is None:
         return DisplayState.NEVER_SYNCED, ""

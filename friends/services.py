@@ -31,6 +31,7 @@ from accounts.clients.errors import (
 )
 from accounts.exceptions import NoUsableToken
 from accounts.models import ProviderGrant
+from accounts.scopes import scope_in
 from accounts.tokens import access_token_for, grant_mark_needs_reconnect
 from friends.clients.graph import FriendsPage, GraphFriend, GraphFriendsClient
 from friends.clients.people import Contact, ContactsPage, ExpiredSyncToken, PeopleClient
@@ -102,7 +103,7 @@ def friends_sync(
         return SyncOutcome(provider=provider, result=SyncResult.ALREADY_RUNNING)
 
     label = PROVIDER_LABELS[provider]
-    if FRIENDS_SCOPES[provider] in (grant.denied_scopes or []):
+    if scope_in(FRIENDS_SCOPES[provider], grant.denied_scopes):
         return _finish_declined(state, provider)
     try:
         token = access_token_for(grant)

@@ -17,6 +17,7 @@ from social_core.backends.open_id_connect import OpenIdConnectAuth
 from social_core.exceptions import AuthResponseError
 
 from accounts.backends.base import SocialsiteBackendMixin
+from accounts.scopes import canonical_scopes
 
 CONTACTS_SCOPE = "https://www.googleapis.com/auth/contacts.readonly"
 # Google's id_tokens carry either spelling of its issuer.
@@ -61,9 +62,10 @@ class GoogleBackend(SocialsiteBackendMixin, OpenIdConnectAuth):
         return data
 
     def granted_scopes(self, response: dict[str, Any]) -> tuple[list[str], list[str]]:
-        # Granular consent: the token answer's `scope` says what was actually granted.
-        granted = str(response.get("scope") or "").split()
-        denied = [scope for scope in self.get_scope() if scope not in granted] if granted else []
+        # Granular consent: the token answer's `scope` says what was actually granted, as a
+        # set, with email/profile in their URL form (see accounts/scopes.py).
+        granted = canonical_scopes(str(response.get("scope") or "").split())
+        denied = [s for s in canonical_scopes(self.get_scope()) if s not in granted] if granted else []
         return granted, denied
 
     def get_user_details(self, response: dict[str, Any]) -> dict[str, Any]:
