@@ -28,6 +28,7 @@ from social_django.models import UserSocialAuth
 
 from accounts.models import GrantStatus, User
 from accounts.scopes import scope_in
+from accounts.selectors import GrantAccess, grant_access_for, grant_display_status
 from friends.models import FacebookFriend, FriendSyncState, GoogleContact, SyncStatus
 from friends.services import FRIENDS_SCOPES
 
@@ -40,6 +41,7 @@ class DisplayState:
 
     NOT_LINKED = "not_linked"
     NEEDS_RECONNECT = "needs_reconnect"
+    DATA_ACCESS_EXPIRED = "data_access_expired"
     PERMISSION_DECLINED = "permission_declined"
     NEVER_SYNCED = "never_synced"
     SYNCING = "syncing"
@@ -73,6 +75,7 @@ class ProviderSection:
     total_count: int | None = None  # Facebook: every friend the person has
     page: Page | None = None
     page_param: str = ""
+    access: GrantAccess | None = None  # when access ends, for a grant only a sign-in renews
 
     @property
     def linked(self) -> bool:
@@ -134,6 +137,7 @@ def friends_sections_for(
                 total_count=state.total_count if state and provider == "facebook" else None,
                 page=page,
                 page_param=f"page_{provider}",
+                access=grant_access_for(getattr(link, "grant", None), now=now),
             )
         )
     return sections
@@ -175,7 +179,10 @@ def _row(provider: str, item: FacebookFriend | GoogleContact) -> FriendRow:
 def _display_state(link: UserSocialAuth, state: FriendSyncState | None, now: datetime) -> tuple[str, str]:
     """The section's situation and, for a failure, why (plain words, stored by the sync)."""
     grant = getattr(link, "grant", None)
-    if grant is None or grant.effective_status != GrantStatus.ACTIVE:
+    status = grant_display_status(grant)
+    if status == GrantStatus.DATA_ACCESS_EXPIRED:
+        return DisplayState.DATA_ACCESS_EXPIRED, ""
+    if grant is None or status != GrantStatus.ACTIVE:
         return DisplayState.NEEDS_RECONNECT, grant.last_error if grant else ""
     if scope_in(FRIENDS_SCOPES[link.provider], grant.denied_scopes):
         return DisplayState.PERMISSION_DECLINED, ""

@@ -24,13 +24,14 @@ from social_django.models import UserSocialAuth
 
 from accounts.clients.errors import (
     ProviderAuthError,
+    ProviderDataAccessExpired,
     ProviderError,
     ProviderPermissionError,
     ProviderRateLimited,
     ProviderUnavailable,
 )
 from accounts.exceptions import NoUsableToken
-from accounts.models import ProviderGrant
+from accounts.models import GrantStatus, ProviderGrant
 from accounts.scopes import scope_in
 from accounts.tokens import access_token_for, grant_mark_needs_reconnect
 from friends.clients.graph import FriendsPage, GraphFriend, GraphFriendsClient
@@ -122,9 +123,22 @@ def friends_sync(
             provider,
             f"socialsite can no longer act for you on {label}. Reconnect to continue.",
         )
+    except ProviderDataAccessExpired as error:
+        # Facebook's 90-day data access ran out: its own state, fixed by confirming access again.
+        grant_mark_needs_reconnect(
+            grant=grant,
+            reason=_refusal(error),
+            status=GrantStatus.DATA_ACCESS_EXPIRED,
+        )
+        return _finish(
+            state,
+            SyncResult.NEEDS_RECONNECT,
+            provider,
+            f"{label} needs you to confirm access again. Reconnect to continue.",
+        )
     except ProviderAuthError as error:
         # The provider no longer honours the token: say so on the link too, and stop here.
-        grant_mark_needs_reconnect(grant=grant, reason=f"{error.code}: friends sync refused")
+        grant_mark_needs_reconnect(grant=grant, reason=_refusal(error))
         return _finish(
             state,
             SyncResult.NEEDS_RECONNECT,
@@ -309,6 +323,12 @@ def _delete_unstamped(model: type[FacebookFriend] | type[GoogleContact], link: U
 
 
 # --- state ----------------------------------------------------------------------------------
+
+
+def _refusal(error: ProviderError) -> str:
+    """Why the grant is gone, for the admin: our code and the provider's (no token, no body)."""
+    detail = f" ({error.detail})" if error.detail else ""
+    return f"{error.code}: friends sync refused{detail}"
 
 
 def _link_of(grant: ProviderGrant) -> UserSocialAuth | None:

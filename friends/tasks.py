@@ -14,8 +14,10 @@ from functools import partial
 
 from celery import shared_task
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import GrantStatus, ProviderGrant
+from accounts.tokens import lapsed_q
 from friends import services
 
 logger = logging.getLogger(__name__)
@@ -54,6 +56,7 @@ def sync_everyone() -> int:
             provider__in=list(services.FRIENDS_SCOPES),
         )
         .exclude(access_token_ciphertext="")
+        .exclude(lapsed_q(timezone.now()))  # an expired Facebook token: nothing to ask Facebook
         .order_by("pk")
         .values_list("social_id", flat=True)
     )
