@@ -95,7 +95,8 @@ class SandboxToken(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty: does not expire.")
     revoked_at = models.DateTimeField(null=True, blank=True)
     # Facebook: made by fb_exchange_token; exchanging it again does not extend it.
-    long_lived = models.BooleanField(default=False)
+    # db_default: bulk COPY in seeding.py leaves the column out.
+    long_lived = models.BooleanField(default=False, db_default=False)
     # Facebook: when Graph stops sharing the person's data (90 days after they last used the
     # app), apart from the token's own expiry. Empty: not tracked (Google).
     data_access_expires_at = models.DateTimeField(null=True, blank=True)
