@@ -51,6 +51,9 @@ class User(AbstractUser):
 class GrantStatus(models.TextChoices):
     ACTIVE = "active", "Active"
     NEEDS_RECONNECT = "needs_reconnect", "Needs reconnect"
+    # Facebook: the token still signs the person in, but data access lapsed after 90 days
+    # without them using the app; reconnecting with auth_type=reauthorize restores it.
+    DATA_ACCESS_EXPIRED = "data_access_expired", "Needs confirming"
     REVOKED = "revoked", "Revoked"
 
 

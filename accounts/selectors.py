@@ -3,28 +3,40 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
+from django.utils import timezone
 from social_django.models import UserSocialAuth
 
 from accounts.models import KEY_MISSING, GrantStatus, ProviderGrant, User
+from accounts.scopes import canonical_scope
+from accounts.tokens import has_lapsed, renews_by_sign_in_only
 
 PROVIDERS = (("facebook", "Facebook"), ("google", "Google"))
 PROVIDER_LABELS = dict(PROVIDERS)
 # What each scope lets socialsite do, in the words a person would use.
+# Pages list them in this order. Keys are the short spellings (accounts/scopes.py).
 SCOPE_LABELS = {
+    "openid": "sign-in",
     "public_profile": "name and picture",
     "email": "email address",
-    "user_friends": "friends who use socialsite",
-    "openid": "sign-in",
     "profile": "name and picture",
+    "user_friends": "friends who use socialsite",
     "https://www.googleapis.com/auth/contacts.readonly": "contacts (read-only)",
 }
 
 
 def scope_labels(scopes: tuple[str, ...] | list[str]) -> list[str]:
+    """What ``scopes`` let socialsite do, in words, in one fixed order (providers answer in any)."""
+    order = list(SCOPE_LABELS)
+    # Grants stored before scopes were normalised may hold Google's URL spellings.
+    names = sorted(
+        (canonical_scope(scope) for scope in scopes),
+        key=lambda name: order.index(name) if name in order else len(order),
+    )
     labels: list[str] = []
-    for scope in scopes:
+    for scope in names:
         label = SCOPE_LABELS.get(scope, scope)
         if label not in labels:
             labels.append(label)
@@ -43,6 +55,7 @@ class LinkedAccount:
     expires_at: datetime | None = None
     scopes: tuple[str, ...] = ()
     denied_scopes: tuple[str, ...] = ()
+    access: GrantAccess | None = None
 
     @property
     def granted_labels(self) -> list[str]:
@@ -61,6 +74,48 @@ class LinkedAccount:
         """Our fault (an encryption key is missing on our side), not the person's: no Reconnect."""
         return self.linked and self.status == KEY_MISSING
 
+    @property
+    def needs_reauthorize(self) -> bool:
+        """The provider wants the person to confirm access again (Facebook's data access)."""
+        return self.status == GrantStatus.DATA_ACCESS_EXPIRED
+
+
+@dataclass(frozen=True)
+class GrantAccess:
+    """When a grant that only a new sign-in renews (Facebook) stops working, for the pages.
+
+    ``ends_at``: the token's expiry; ``ended``: it has passed; ``ending_soon``: within
+    ``FACEBOOK_KEEP_CONNECTED_DAYS``, when the page offers "Keep … connected".
+    """
+
+    ends_at: datetime
+    ended: bool
+    ending_soon: bool
+
+
+def grant_access_for(grant: ProviderGrant | None, *, now: datetime | None = None) -> GrantAccess | None:
+    """The end of access for ``grant`` when the provider cannot renew it for us, else None."""
+    if grant is None or grant.expires_at is None or not renews_by_sign_in_only(grant.provider):
+        return None
+    if grant.status != GrantStatus.ACTIVE:
+        return None
+    now = now or timezone.now()
+    lead = timedelta(days=settings.FACEBOOK_KEEP_CONNECTED_DAYS)
+    ended = has_lapsed(grant, now=now)
+    return GrantAccess(
+        ends_at=grant.expires_at, ended=ended, ending_soon=not ended and grant.expires_at - now <= lead
+    )
+
+
+def grant_display_status(grant: ProviderGrant | None) -> str:
+    """The status a person sees: a lapsed Facebook token needs reconnecting whatever the row says."""
+    if grant is None:
+        return GrantStatus.NEEDS_RECONNECT
+    status = grant.effective_status
+    if status == GrantStatus.ACTIVE and has_lapsed(grant):
+        return GrantStatus.NEEDS_RECONNECT
+    return status
+
 
 def linked_accounts_for(user: User) -> list[LinkedAccount]:
     """One entry per provider, linked or not, in a fixed order (two queries)."""
@@ -73,7 +128,7 @@ def linked_accounts_for(user: User) -> list[LinkedAccount]:
             accounts.append(LinkedAccount(provider=provider, label=label, linked=False))
             continue
         grant = grants.get(provider)
-        status = grant.effective_status if grant else GrantStatus.NEEDS_RECONNECT
+        status = grant_display_status(grant)
         # A missing encryption key is the operator's to fix: the person is told it is temporary.
         status_label = "Temporarily unavailable" if status == KEY_MISSING else GrantStatus(status).label
         accounts.append(
@@ -88,6 +143,7 @@ def linked_accounts_for(user: User) -> list[LinkedAccount]:
                 expires_at=grant.expires_at if grant else None,
                 scopes=tuple(grant.scopes) if grant else (),
                 denied_scopes=tuple(grant.denied_scopes) if grant else (),
+                access=grant_access_for(grant),
             )
         )
     return accounts

@@ -1,8 +1,18 @@
 """One way to get a usable access token: ``access_token_for``.
 
 Every caller (friends sync, admin action, task) asks here. It refreshes ahead of expiry
-(Google: refresh-token grant; Facebook: re-exchange while still valid) and reports a
-grant that is gone by raising ``NoUsableToken`` after marking the link "needs reconnect".
+where the provider lets a server do so (Google: refresh-token grant) and reports a grant
+that is gone by raising ``NoUsableToken`` after marking the link "needs reconnect".
+
+Facebook has no server-side refresh. Its short-lived login token is exchanged once, at
+sign-in, for a long-lived one (about 60 days); Graph does not extend a long-lived token
+sent back to ``fb_exchange_token``, and after it "the person will have to go through the
+login flow again" (Meta's SDKs refresh tokens of active people; a server has no SDK):
+https://developers.facebook.com/docs/facebook-login/guides/access-tokens/get-long-lived
+https://developers.facebook.com/docs/facebook-login/auth-vs-data/
+So a Facebook grant is never refreshed here: pages show when its access ends and offer
+"Keep Facebook connected" (a new sign-in) in its last stretch; once it has lapsed, nothing
+asks Facebook with it any more and the link shows "Reconnect".
 
 Concurrency: a refresh first claims the grant's lease with one conditional UPDATE (the
 row's lock is held for that statement), then calls the provider *outside* any transaction
@@ -32,7 +42,6 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.clients.errors import ProviderAuthError, ProviderError
-from accounts.clients.facebook import FacebookTokenClient
 from accounts.clients.google import GoogleOAuthClient
 from accounts.exceptions import NoUsableToken, TokenKeyMissing
 from accounts.expiry import expires_at_from
@@ -40,9 +49,9 @@ from accounts.models import GrantStatus, ProviderGrant
 
 logger = logging.getLogger(__name__)
 
-# Refresh this long before expiry. Google access tokens live an hour; Facebook long-lived
-# tokens about 60 days and can only be exchanged while still valid.
-REFRESH_AHEAD = {"google": timedelta(minutes=5), "facebook": timedelta(days=7)}
+# Refresh this long before expiry, for the providers that let a server refresh. Google access
+# tokens live an hour. Facebook is absent on purpose: only a new sign-in renews its tokens.
+REFRESH_AHEAD = {"google": timedelta(minutes=5)}
 LEASE_SECONDS = 30
 WAIT_STEP_SECONDS = 0.1
 
@@ -59,9 +68,33 @@ class RefreshResult(enum.StrEnum):
 
 
 def needs_refresh(grant: ProviderGrant, *, now: datetime | None = None) -> bool:
-    if grant.expires_at is None:
+    """True when the grant's access token is due for a refresh the provider lets us do."""
+    ahead = REFRESH_AHEAD.get(grant.provider)
+    if grant.expires_at is None or ahead is None:
         return False
-    return grant.expires_at - (now or timezone.now()) <= REFRESH_AHEAD.get(grant.provider, timedelta(0))
+    return grant.expires_at - (now or timezone.now()) <= ahead
+
+
+def renews_by_sign_in_only(provider: str) -> bool:
+    """True for a provider whose tokens only a new sign-in renews (Facebook)."""
+    return provider not in REFRESH_AHEAD
+
+
+def has_lapsed(grant: ProviderGrant, *, now: datetime | None = None) -> bool:
+    """True when a grant only a new sign-in renews is past its expiry: it cannot be used any more."""
+    return (
+        renews_by_sign_in_only(grant.provider)
+        and grant.expires_at is not None
+        and grant.expires_at <= (now or timezone.now())
+    )
+
+
+def lapsed_q(now: datetime) -> Q:
+    """``has_lapsed`` as a query filter."""
+    return ~Q(provider__in=list(REFRESH_AHEAD)) & Q(expires_at__lte=now)
+
+
+LAPSED_REASON = "expired: only signing in again renews this access"
 
 
 def access_token_for(grant: ProviderGrant) -> str:
@@ -73,6 +106,10 @@ def access_token_for(grant: ProviderGrant) -> str:
     """
     if grant.status != GrantStatus.ACTIVE:
         raise NoUsableToken(f"{grant.provider} link needs reconnecting")
+    if has_lapsed(grant):
+        # Nothing to ask the provider: an expired Facebook token cannot be renewed by us.
+        grant_mark_needs_reconnect(grant=grant, reason=LAPSED_REASON)
+        raise NoUsableToken(f"{grant.provider} access has ended: {LAPSED_REASON}")
     if needs_refresh(grant):
         result = grant_refresh(grant=grant)
         grant.refresh_from_db()
@@ -106,6 +143,9 @@ def grant_refresh(*, grant: ProviderGrant, force: bool = False) -> RefreshResult
         grant.refresh_from_db()
         if grant.status != GrantStatus.ACTIVE:
             return RefreshResult.NEEDS_RECONNECT
+        if has_lapsed(grant):
+            grant_mark_needs_reconnect(grant=grant, reason=LAPSED_REASON)
+            return RefreshResult.NEEDS_RECONNECT
         if not force and not needs_refresh(grant):
             return RefreshResult.STILL_VALID  # someone refreshed it while we were claiming
         return _refresh_holding_lease(grant, lease)
@@ -115,10 +155,16 @@ def grant_refresh(*, grant: ProviderGrant, force: bool = False) -> RefreshResult
         )
 
 
-def grant_mark_needs_reconnect(*, grant: ProviderGrant, reason: str) -> None:
-    """The grant is gone at the provider: delete its tokens and show "Reconnect"."""
+def grant_mark_needs_reconnect(
+    *, grant: ProviderGrant, reason: str, status: GrantStatus = GrantStatus.NEEDS_RECONNECT
+) -> None:
+    """The grant is gone at the provider: delete its tokens and show "Reconnect".
+
+    ``status`` says which kind of reconnect (``DATA_ACCESS_EXPIRED``: Facebook wants the
+    person to confirm access again, with ``auth_type=reauthorize``).
+    """
     grant.forget_tokens()
-    grant.status = GrantStatus.NEEDS_RECONNECT
+    grant.status = status
     grant.last_error = reason[:255]
     grant.save(
         update_fields=[
@@ -130,7 +176,13 @@ def grant_mark_needs_reconnect(*, grant: ProviderGrant, reason: str) -> None:
             "updated_at",
         ]
     )
-    logger.info("grant needs reconnect: provider=%s uid=%s reason=%s", grant.provider, grant.uid, reason)
+    logger.info(
+        "grant needs reconnect: provider=%s uid=%s status=%s reason=%s",
+        grant.provider,
+        grant.uid,
+        status,
+        reason,
+    )
 
 
 def grant_mark_key_missing(*, grant: ProviderGrant) -> None:
@@ -198,14 +250,8 @@ def _refresh_holding_lease(grant: ProviderGrant, lease: str) -> RefreshResult:
     try:
         if grant.provider == "google":
             answer = GoogleOAuthClient().refresh(grant.get_refresh_token(), subject=grant.uid)
-        elif grant.provider == "facebook":
-            remaining = grant.expires_in()
-            if remaining is not None and remaining <= 0:
-                raise ProviderAuthError(
-                    "expired; Facebook cannot exchange an expired token", provider="facebook"
-                )
-            answer = FacebookTokenClient().exchange_for_long_lived(grant.get_access_token())
         else:
+            # Facebook: no server-side refresh exists; never re-exchange a long-lived token.
             return RefreshResult.STILL_VALID
     except TokenKeyMissing:
         # This process lacks the key: an operator fault, not a lost grant. Touch nothing.
@@ -252,7 +298,9 @@ def expiring_grant_ids(*, within: timedelta | None = None, now: datetime | None 
     ``within`` widens every provider's window; by default each provider's own lead time applies.
     """
     now = now or timezone.now()
-    due = Q()
+    # Lapsed grants of sign-in-only providers are "due" too: refreshing one marks it
+    # "needs reconnect" without calling the provider.
+    due = lapsed_q(now)
     for provider, ahead in REFRESH_AHEAD.items():
         due |= Q(provider=provider, expires_at__lte=now + max(ahead, within or timedelta(0)))
     return list(

@@ -29,6 +29,8 @@ from django.utils import timezone
 from social_django.models import UserSocialAuth
 
 from accounts.models import KEY_MISSING, GrantStatus, User
+from accounts.scopes import scope_in
+from accounts.selectors import GrantAccess, grant_access_for, grant_display_status
 from friends.models import FacebookFriend, FriendSyncState, GoogleContact, SyncStatus
 from friends.services import FRIENDS_SCOPES, refresh_cooldown_left
 
@@ -41,6 +43,7 @@ class DisplayState:
 
     NOT_LINKED = "not_linked"
     NEEDS_RECONNECT = "needs_reconnect"
+    DATA_ACCESS_EXPIRED = "data_access_expired"
     PERMISSION_DECLINED = "permission_declined"
     NEVER_SYNCED = "never_synced"
     SYNCING = "syncing"
@@ -76,6 +79,7 @@ class ProviderSection:
     page: Page | None = None
     page_param: str = ""
     refresh_in: int = 0  # seconds until the Refresh button fetches again (the person's cooldown)
+    access: GrantAccess | None = None  # when access ends, for a grant only a sign-in renews
 
     @property
     def linked(self) -> bool:
@@ -138,6 +142,7 @@ def friends_sections_for(
                 page=page,
                 page_param=f"page_{provider}",
                 refresh_in=refresh_cooldown_left(state, now),
+                access=grant_access_for(getattr(link, "grant", None), now=now),
             )
         )
     return sections
@@ -179,13 +184,15 @@ def _row(provider: str, item: FacebookFriend | GoogleContact) -> FriendRow:
 def _display_state(link: UserSocialAuth, state: FriendSyncState | None, now: datetime) -> tuple[str, str]:
     """The section's situation and, for a failure, why (plain words, stored by the sync)."""
     grant = getattr(link, "grant", None)
-    grant_status = grant.effective_status if grant is not None else None
-    if grant_status == KEY_MISSING:
+    status = grant_display_status(grant)
+    if status == KEY_MISSING:
         # Our fault, not the person's: no Reconnect button for it.
         return DisplayState.FAILED, "A problem on our side keeps us from updating this list for now."
-    if grant is None or grant_status != GrantStatus.ACTIVE:
+    if status == GrantStatus.DATA_ACCESS_EXPIRED:
+        return DisplayState.DATA_ACCESS_EXPIRED, ""
+    if grant is None or status != GrantStatus.ACTIVE:
         return DisplayState.NEEDS_RECONNECT, grant.last_error if grant else ""
-    if FRIENDS_SCOPES[link.provider] in (grant.denied_scopes or []):
+    if scope_in(FRIENDS_SCOPES[link.provider], grant.denied_scopes):
         return DisplayState.PERMISSION_DECLINED, ""
     if state is None:
         return DisplayState.NEVER_SYNCED, ""

@@ -28,13 +28,15 @@ from social_django.models import UserSocialAuth
 from accounts.clients.errors import (
     ProviderAuthError,
     ProviderConfigurationError,
+    ProviderDataAccessExpired,
     ProviderError,
     ProviderPermissionError,
     ProviderRateLimited,
     ProviderUnavailable,
 )
 from accounts.exceptions import NoUsableToken, TokenKeyMissing
-from accounts.models import ProviderGrant
+from accounts.models import GrantStatus, ProviderGrant
+from accounts.scopes import scope_in
 from accounts.tokens import RefreshResult, access_token_for, grant_mark_needs_reconnect, grant_refresh
 from friends.clients.graph import FriendsPage, GraphFriend, GraphFriendsClient
 from friends.clients.paging import PagingError
@@ -120,7 +122,7 @@ def friends_sync(
         )
 
     label = PROVIDER_LABELS[provider]
-    if FRIENDS_SCOPES[provider] in (grant.denied_scopes or []):
+    if scope_in(FRIENDS_SCOPES[provider], grant.denied_scopes):
         return _finish_declined(state, provider)
     try:
         outcome = _sync_refreshing_once(grant, link, state, stamp, client, page_size, renew)
@@ -140,10 +142,23 @@ def friends_sync(
             provider,
             f"socialsite can no longer act for you on {label}. Reconnect to continue.",
         )
+    except ProviderDataAccessExpired as error:
+        # Facebook's 90-day data access ran out: its own state, fixed by confirming access again.
+        grant_mark_needs_reconnect(
+            grant=grant,
+            reason=_refusal(error),
+            status=GrantStatus.DATA_ACCESS_EXPIRED,
+        )
+        return _finish(
+            state,
+            SyncResult.NEEDS_RECONNECT,
+            provider,
+            f"{label} needs you to confirm access again. Reconnect to continue.",
+        )
     except ProviderAuthError as error:
         # The provider no longer honours the token (and a refresh, where there is one, did
         # not help): say so on the link too, and stop here.
-        grant_mark_needs_reconnect(grant=grant, reason=f"{error.code}: friends sync refused")
+        grant_mark_needs_reconnect(grant=grant, reason=_refusal(error))
         return _finish(
             state,
             SyncResult.NEEDS_RECONNECT,
@@ -430,6 +445,12 @@ def _delete_unstamped(model: type[FacebookFriend] | type[GoogleContact], link: U
 
 
 # --- state ----------------------------------------------------------------------------------
+
+
+def _refusal(error: ProviderError) -> str:
+    """Why the grant is gone, for the admin: our code and the provider's (no token, no body)."""
+    detail = f" ({error.detail})" if error.detail else ""
+    return f"{error.code}: friends sync refused{detail}"
 
 
 def _link_of(grant: ProviderGrant) -> UserSocialAuth | None:

@@ -22,8 +22,10 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import GrantStatus, ProviderGrant
+from accounts.tokens import lapsed_q
 from friends import services
 
 logger = logging.getLogger(__name__)
@@ -95,6 +97,7 @@ def sync_everyone() -> int:
             key_missing_since__isnull=True,
         )
         .exclude(access_token_ciphertext="")
+        .exclude(lapsed_q(timezone.now()))  # an expired Facebook token: nothing to ask Facebook
         .order_by("pk")
     )
     total = grants.count()

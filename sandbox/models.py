@@ -64,7 +64,10 @@ class SandboxAuthCode(models.Model):
     code_challenge = models.CharField(max_length=255, blank=True, default="")
     code_challenge_method = models.CharField(max_length=8, blank=True, default="")
     offline = models.BooleanField(default=False, help_text="access_type=offline was asked for.")
-    prompt_consent = models.BooleanField(default=False, help_text="prompt=consent was asked for.")
+    prompt_consent = models.BooleanField(
+        default=False,
+        help_text="Consent was asked for again: Google's prompt=consent, Facebook's auth_type=reauthorize.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
@@ -91,6 +94,12 @@ class SandboxToken(models.Model):
     scopes = models.TextField(blank=True, default="", help_text="Granted scopes, space-separated.")
     expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty: does not expire.")
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Facebook: made by fb_exchange_token; exchanging it again does not extend it.
+    # db_default: bulk COPY in seeding.py leaves the column out.
+    long_lived = models.BooleanField(default=False, db_default=False)
+    # Facebook: when Graph stops sharing the person's data (90 days after they last used the
+    # app), apart from the token's own expiry. Empty: not tracked (Google).
+    data_access_expires_at = models.DateTimeField(null=True, blank=True)
     # The code this token was first issued for: a replayed code revokes these (RFC 6749 §4.1.2).
     code = models.ForeignKey(
         SandboxAuthCode, on_delete=models.SET_NULL, null=True, blank=True, related_name="tokens"
@@ -107,6 +116,10 @@ class SandboxToken(models.Model):
     @property
     def scope_list(self) -> list[str]:
         return self.scopes.split()
+
+    def data_access_lapsed(self) -> bool:
+        """Facebook: Graph shares none of the person's data with this token any more."""
+        return self.data_access_expires_at is not None and self.data_access_expires_at <= timezone.now()
 
     def seconds_left(self) -> int | None:
         if self.expires_at is None:

@@ -10,7 +10,7 @@ import hmac
 import secrets
 import threading
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -42,6 +42,11 @@ PREFIXES: dict[tuple[str, str], str] = {
 # Facebook's long-lived user tokens last about 60 days; this is the figure Graph answers.
 # https://developers.facebook.com/docs/facebook-login/guides/access-tokens/get-long-lived/
 FACEBOOK_LONG_LIVED_SECONDS = 5183944
+
+# Data access lapses 90 days after the person last used the app, apart from the token; a login
+# counts as use, and once lapsed only a login with auth_type=reauthorize restores it.
+# https://developers.facebook.com/docs/facebook-login/auth-vs-data/#data-access-expiration
+FACEBOOK_DATA_ACCESS_SECONDS = 90 * 86400
 
 # Google id_tokens live one hour.
 ID_TOKEN_SECONDS = 3600
@@ -223,10 +228,14 @@ def token_issue(
     scopes: list[str],
     lifetime: int | None,
     code: SandboxAuthCode | None = None,
+    long_lived: bool = False,
+    data_access_expires_at: datetime | None = None,
 ) -> SandboxToken:
     """Issue an access or refresh token; ``lifetime`` ``None`` never expires."""
     now = timezone.now()
     return SandboxToken.objects.create(
+        long_lived=long_lived,
+        data_access_expires_at=data_access_expires_at,
         provider=provider,
         kind=kind,
         value=_issue_value(provider, kind),
@@ -299,8 +308,30 @@ def _has_live_refresh_token(*, person: SandboxPerson, client_id: str) -> bool:
 # --- Facebook ---------------------------------------------------------------------------
 
 
+def facebook_data_access_expires_at(*, person: SandboxPerson, client_id: str) -> datetime | None:
+    """When this person's data access for this app ends (their newest token's), or None if never granted."""
+    newest = (
+        SandboxToken.objects.filter(provider=Provider.FACEBOOK, person=person, client_id=client_id)
+        .exclude(data_access_expires_at=None)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    return newest.data_access_expires_at if newest else None
+
+
 def facebook_token_for_code(*, code: SandboxAuthCode) -> SandboxToken:
-    """The short-lived user access token a Facebook code is exchanged for."""
+    """The short-lived user access token a Facebook code is exchanged for.
+
+    Signing in is using the app: data access runs 90 days from now, unless it had already
+    lapsed, in which case only a login with ``auth_type=reauthorize`` (``prompt_consent``)
+    restores it; a plain login leaves it lapsed.
+    """
+    now = timezone.now()
+    previous = facebook_data_access_expires_at(person=code.person, client_id=code.client_id)
+    if code.prompt_consent or previous is None or previous > now:
+        data_access = now + timedelta(seconds=FACEBOOK_DATA_ACCESS_SECONDS)
+    else:
+        data_access = previous
     return token_issue(
         provider=Provider.FACEBOOK,
         kind=TokenKind.ACCESS,
@@ -309,11 +340,20 @@ def facebook_token_for_code(*, code: SandboxAuthCode) -> SandboxToken:
         scopes=code.scope_list,
         lifetime=_setting("SANDBOX_FACEBOOK_TOKEN_SECONDS", 5400),
         code=code,
+        data_access_expires_at=data_access,
     )
 
 
 def facebook_token_exchange(*, token: SandboxToken) -> SandboxToken:
-    """A long-lived (about 60 days) token for a valid one; the old one stays valid, as on Graph."""
+    """A long-lived (about 60 days) token for a valid short-lived one; the old one stays valid.
+
+    A token that is already long-lived is not extended: the answer is that same token with
+    the time it has left, never a fresh 60 days ("Long-Lived Access Tokens": exchange a
+    short-lived token; field: passport-facebook#98, facebook-node-sdk#68).
+    https://developers.facebook.com/docs/facebook-login/guides/access-tokens/get-long-lived/
+    """
+    if token.long_lived:
+        return token
     return token_issue(
         provider=Provider.FACEBOOK,
         kind=TokenKind.ACCESS,
@@ -321,7 +361,20 @@ def facebook_token_exchange(*, token: SandboxToken) -> SandboxToken:
         client_id=token.client_id,
         scopes=token.scope_list,
         lifetime=FACEBOOK_LONG_LIVED_SECONDS,
+        long_lived=True,
+        data_access_expires_at=token.data_access_expires_at,
     )
+
+
+def facebook_data_access_expire(*, person: SandboxPerson, client_id: str) -> int:
+    """Let this person's data access for the app lapse now, as 90 days without using it would.
+
+    Their tokens stay valid (they still sign the person in); Graph's data calls answer
+    error 190/493 until a login with ``auth_type=reauthorize``. Returns how many tokens.
+    """
+    return SandboxToken.objects.filter(
+        provider=Provider.FACEBOOK, person=person, client_id=client_id, revoked_at__isnull=True
+    ).update(data_access_expires_at=timezone.now())
 
 
 # --- Google -----------------------------------------------------------------------------

@@ -60,6 +60,11 @@ urlpatterns += [
         name="person-grant-revoke",
     ),
     path("people/<int:person_id>/facebook/remove-app/", revocation.app_remove, name="person-app-remove"),
+    path(
+        "people/<int:person_id>/facebook/expire-data-access/",
+        revocation.data_access_expire,
+        name="person-data-access-expire",
+    ),
 ]
 
 # Social graph: Graph's friends edge and the People API's connections (the People API host

@@ -54,6 +54,19 @@ def facebook_token_invalid(subcode: int = 467) -> JsonResponse:
     return facebook_error(message, code=190, subcode=subcode)
 
 
+def facebook_data_access_expired() -> JsonResponse:
+    """Error 190/493: the token still signs the person in, but data access lapsed (90 days unused).
+
+    https://developers.facebook.com/docs/facebook-login/auth-vs-data/#data-access-expiration ;
+    the subcode and message as seen on the wire: MrSwitch/hello.js#548, hybridauth/hybridauth#957.
+    """
+    return facebook_error(
+        "The access token is invalid since the user hasn't engaged the app in longer than 90 days.",
+        code=190,
+        subcode=493,
+    )
+
+
 def facebook_server_error() -> JsonResponse:
     return facebook_error(
         "An unexpected error has occurred. Please retry your request later.",

@@ -78,6 +78,9 @@ def _provider_url(name: str) -> str:
 FACEBOOK_DIALOG_URL = _provider_url("FACEBOOK_DIALOG_URL")
 FACEBOOK_GRAPH_URL = _provider_url("FACEBOOK_GRAPH_URL")
 FACEBOOK_GRAPH_VERSION = env_str("FACEBOOK_GRAPH_VERSION", "v24.0")
+# A Facebook token lasts about 60 days and only a new sign-in renews it; in its last this many
+# days /account/ and /friends/ offer "Keep Facebook connected" (one click, a login redirect).
+FACEBOOK_KEEP_CONNECTED_DAYS = env_int("FACEBOOK_KEEP_CONNECTED_DAYS", 10)
 GOOGLE_OIDC_ISSUER = _provider_url("GOOGLE_OIDC_ISSUER")
 GOOGLE_PEOPLE_API_URL = _provider_url("GOOGLE_PEOPLE_API_URL")
 # How the app authenticates to the OpenID provider's token endpoint: client_secret_basic or

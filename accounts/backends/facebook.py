@@ -46,6 +46,10 @@ class FacebookBackend(SocialsiteBackendMixin, FacebookOAuth2):
         # "Grant permission" asks again for scopes the person declined before.
         if self.data.get("rerequest"):
             arguments["auth_type"] = "rerequest"
+        # Data access expired (90 days unused): the person confirms the permissions again.
+        # https://developers.facebook.com/docs/facebook-login/auth-vs-data/#data-access-expiration
+        if self.data.get("reauthorize"):
+            arguments["auth_type"] = "reauthorize"
         return arguments
 
     @sensitive_variables("access_token")
@@ -54,8 +58,11 @@ class FacebookBackend(SocialsiteBackendMixin, FacebookOAuth2):
     ) -> Any:
         """Exchange the short-lived login token for a long-lived one before anything is stored.
 
-        A failed exchange is not a failed login: the short-lived token is kept and the
-        token service re-exchanges it while it is still valid.
+        This is the only exchange: a long-lived token lasts about 60 days and only the person
+        signing in again renews it (Meta's SDKs refresh tokens; a server cannot). A failed
+        exchange is not a failed login: the short-lived token (hours) is kept, and when it
+        lapses the link asks the person to sign in again.
+        https://developers.facebook.com/docs/facebook-login/guides/access-tokens/get-long-lived
         """
         response = dict(response or {})
         try:

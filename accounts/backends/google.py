@@ -28,6 +28,7 @@ from accounts.clients.google import (
     discovery_cache_key,
     discovery_issuer_problem,
 )
+from accounts.scopes import canonical_scopes
 
 logger = logging.getLogger(__name__)
 
@@ -160,9 +161,10 @@ class GoogleBackend(SocialsiteBackendMixin, OpenIdConnectAuth):
         return data
 
     def granted_scopes(self, response: dict[str, Any]) -> tuple[list[str], list[str]]:
-        # Granular consent: the token answer's `scope` says what was actually granted.
-        granted = str(response.get("scope") or "").split()
-        denied = [scope for scope in self.get_scope() if scope not in granted] if granted else []
+        # Granular consent: the token answer's `scope` says what was actually granted, as a
+        # set, with email/profile in their URL form (see accounts/scopes.py).
+        granted = canonical_scopes(str(response.get("scope") or "").split())
+        denied = [s for s in canonical_scopes(self.get_scope()) if s not in granted] if granted else []
         return granted, denied
 
     def get_user_details(self, response: dict[str, Any]) -> dict[str, Any]:

@@ -21,6 +21,13 @@ class ProviderAuthError(ProviderError):
     code = "reconnect"
 
 
+class ProviderDataAccessExpired(ProviderAuthError):
+    """The token still signs the person in, but the provider stopped sharing their data
+    (Facebook: 90 days without the person using the app): they must confirm access again."""
+
+    code = "data_access_expired"
+
+
 class ProviderPermissionError(ProviderError):
     """The grant lacks a permission the call needs (declined at consent)."""
 

@@ -17,6 +17,7 @@ from django.views.decorators.debug import sensitive_variables
 from accounts.clients.base import ProviderClient, _retry_after
 from accounts.clients.errors import (
     ProviderAuthError,
+    ProviderDataAccessExpired,
     ProviderError,
     ProviderPermissionError,
     ProviderRateLimited,
@@ -36,6 +37,13 @@ def graph_url(path: str) -> str:
 
 THROTTLING_CODES = {4, 17, 32, 613}
 TOKEN_INVALID_CODE = 190
+# Data access expired: the person has not used the app for 90 days; the token may still be
+# within its 60 days, but Graph shares no data until they re-authorize (auth_type=reauthorize).
+# https://developers.facebook.com/docs/facebook-login/auth-vs-data/#data-access-expiration
+# Subcode and message seen on the wire ("The access token is invalid since the user hasn't
+# engaged the app in longer than 90 days."): field reports MrSwitch/hello.js#548,
+# hybridauth/hybridauth#957.
+DATA_ACCESS_EXPIRED_SUBCODE = 493
 
 
 def classify_graph_error(response: requests.Response, body: Any) -> ProviderError:
@@ -50,6 +58,10 @@ def classify_graph_error(response: requests.Response, body: Any) -> ProviderErro
     subcode = error.get("error_subcode")
     detail = f"code={code} subcode={subcode}"
     status = response.status_code
+    if code == TOKEN_INVALID_CODE and subcode == DATA_ACCESS_EXPIRED_SUBCODE:
+        return ProviderDataAccessExpired(
+            f"graph: data access expired ({detail})", provider="facebook", status=status, detail=detail
+        )
     if code == TOKEN_INVALID_CODE:
         return ProviderAuthError(
             f"graph: token invalid ({detail})", provider="facebook", status=status, detail=detail
@@ -93,12 +105,15 @@ class GraphClient(ProviderClient):
 
 
 class FacebookTokenClient(GraphClient):
-    """Long-lived token exchange, token inspection and revocation."""
+    """The long-lived token exchange (once, at sign-in) and revocation."""
 
     @sensitive_variables("access_token")
     def exchange_for_long_lived(self, access_token: str) -> dict[str, Any]:
-        """``{"access_token", "expires_in"}`` for a still-valid token (an expired one cannot be exchanged).
+        """``{"access_token", "expires_in"}`` (about 60 days) for a valid *short-lived* token.
 
+        Called once, at sign-in, with the token the login code was exchanged for. Never with
+        a long-lived token: Graph does not extend one (the answer keeps its expiry); only the
+        person signing in again gives a new one. An expired token cannot be exchanged.
         https://developers.facebook.com/docs/facebook-login/guides/access-tokens/get-long-lived
         """
         body = self._request(

@@ -86,6 +86,8 @@ def dialog(request: HttpRequest, version: str) -> HttpResponse:
                 client_id=client_id,
                 redirect_uri=redirect_uri,
                 scopes=granted,
+                # auth_type=reauthorize: the person confirms again, which restores data access.
+                prompt_consent=params.get("auth_type") == "reauthorize",
             )
             return redirect_back(
                 redirect_uri,
@@ -104,6 +106,7 @@ def dialog(request: HttpRequest, version: str) -> HttpResponse:
         "requested": requested,
         "always_granted": [ALWAYS_GRANTED],
         "rerequest": params.get("auth_type") == "rerequest",
+        "reauthorize": params.get("auth_type") == "reauthorize",
         "action": request.get_full_path(),
         "version": version,
     }
@@ -286,9 +289,6 @@ def permissions(request: HttpRequest, version: str, uid: str) -> HttpResponse:
 # https://developers.facebook.com/docs/graph-api/reference/debug_token/
 
 APP_NAME = "socialsite"
-# Data access lapses 90 days after the person last used the app; the sandbox counts from issue.
-# https://developers.facebook.com/docs/facebook-login/auth-vs-data/#data-access-expiration
-DATA_ACCESS_SECONDS = 90 * 86400
 _DEBUG_ERRORS: dict[str, tuple[str, int]] = {
     "expired": ("Error validating access token: Session has expired.", 463),
     "revoked": (f"Error validating access token: The user has not authorized application {APP_NAME}.", 458),
@@ -321,11 +321,16 @@ def _inspector_error(request: HttpRequest) -> JsonResponse | None:
 
 def _debug_data(token: SandboxToken) -> dict[str, object]:
     issued_at = int(token.created_at.timestamp())
+    # Data access lapses apart from the token (90 days after the person last used the app).
+    # https://developers.facebook.com/docs/facebook-login/auth-vs-data/#data-access-expiration
+    data_access = token.data_access_expires_at
     return {
         "app_id": token.client_id,
         "type": "USER",
         "application": APP_NAME,
-        "data_access_expires_at": issued_at + DATA_ACCESS_SECONDS,
+        "data_access_expires_at": int(data_access.timestamp())
+        if data_access
+        else issued_at + services.FACEBOOK_DATA_ACCESS_SECONDS,
         "expires_at": int(token.expires_at.timestamp()) if token.expires_at else 0,  # 0: never
         "is_valid": True,
         "issued_at": issued_at,

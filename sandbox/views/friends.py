@@ -69,6 +69,8 @@ def friends(request: HttpRequest, version: str) -> HttpResponse:
     token = _authenticated(request)
     if isinstance(token, JsonResponse):
         return token
+    if token.data_access_lapsed():
+        return wire.facebook_data_access_expired()
     if "user_friends" not in token.scope_list:
         return wire.facebook_error("(#200) Requires user_friends permission", code=200)
     limit = _limit(request.GET.get("limit"))

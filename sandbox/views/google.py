@@ -209,12 +209,30 @@ def _client(request: HttpRequest) -> str | None:
     return None
 
 
+# How Google's token answer spells what was granted: email/profile as their URL scopes,
+# openid whenever either is granted (asked for or not), in an order of Google's own.
+# https://developers.google.com/identity/protocols/oauth2/scopes#oauth2 (Google OAuth2 API v2);
+# field: requests-oauthlib#387.
+GOOGLE_SPELLING = {
+    "email": "https://www.googleapis.com/auth/userinfo.email",
+    "profile": "https://www.googleapis.com/auth/userinfo.profile",
+}
+
+
+def granted_scope_answer(scopes: list[str]) -> str:
+    """The token answer's ``scope``: space-separated, Google's spelling, not the asked order."""
+    spelled = {GOOGLE_SPELLING.get(scope, scope) for scope in scopes}
+    if spelled & set(GOOGLE_SPELLING.values()):
+        spelled.add("openid")
+    return " ".join(sorted(spelled))
+
+
 def _token_body(tokens: services.GoogleTokens) -> dict[str, object]:
     body: dict[str, object] = {
         "access_token": tokens.access.value,
         "expires_in": tokens.access.seconds_left(),
         "token_type": "Bearer",
-        "scope": tokens.access.scopes,
+        "scope": granted_scope_answer(tokens.access.scope_list),
     }
     if tokens.refresh is not None:
         body["refresh_token"] = tokens.refresh.value

@@ -57,6 +57,19 @@ def grant_revoke(request: HttpRequest, person_id: int, provider: str) -> HttpRes
 
 
 @require_POST
+def data_access_expire(request: HttpRequest, person_id: int) -> HttpResponse:
+    """Facebook: let this person's data access lapse, as 90 days without using the app would."""
+    person = get_object_or_404(SandboxPerson, pk=person_id)
+    count = services.facebook_data_access_expire(person=person, client_id=settings.FACEBOOK_APP_ID)
+    messages.success(
+        request,
+        f"Facebook: data access of socialsite for {person.name} has expired ({count} token(s)); "
+        "Graph answers error 190/493 until they sign in with auth_type=reauthorize.",
+    )
+    return redirect("sandbox:index")
+
+
+@require_POST
 def app_remove(request: HttpRequest, person_id: int) -> HttpResponse:
     """Facebook's "Remove this app": revoke, then send both signed callbacks to the app."""
     person = get_object_or_404(SandboxPerson, pk=person_id)

@@ -281,6 +281,34 @@ def test_declining_contacts_at_google_is_recorded(browser, ada):
     assert "https://www.googleapis.com/auth/contacts.readonly" in grant.denied_scopes
 
 
+def test_google_url_scopes_count_as_granted_and_read_as_words(browser, ada):
+    """Google answers email/profile as userinfo URL scopes (the sandbox does too): nothing is declined."""
+    browser.login("google", ada)
+
+    grant = ProviderGrant.objects.get()
+    assert grant.denied_scopes == []
+    assert set(grant.scopes) == {
+        "openid",
+        "email",
+        "profile",
+        "https://www.googleapis.com/auth/contacts.readonly",
+    }
+    account = browser.get("/account/").text
+    assert "Declined" not in account
+    assert "Shared: sign-in, email address, name and picture, contacts (read-only)" in account
+    assert "googleapis.com" not in account
+    assert "Grant permission" not in browser.get("/friends/").text
+
+
+def test_google_declined_contacts_alone_is_declined_whatever_the_spelling(browser, ada):
+    browser.login("google", ada, scopes=[])  # untick contacts; sign-in, email and profile always come
+
+    account = browser.get("/account/").text
+    assert "Declined: contacts (read-only)" in account
+    assert "Declined: email" not in account and "userinfo" not in account
+    assert "Grant permission" in browser.get("/friends/").text
+
+
 @pytest.mark.parametrize("provider", PROVIDERS)
 def test_simultaneous_callbacks_for_one_new_identity_create_one_user(new_browser, ada, provider, settings):
     """Twenty browsers complete sign-in for the same new identity at once (on PostgreSQL in CI)."""

@@ -61,15 +61,19 @@ def test_a_valid_token_is_handed_out_without_calling_the_provider(browser, ada):
     assert tokens.grant_refresh(grant=grant) == tokens.RefreshResult.STILL_VALID
 
 
-def test_facebook_token_is_re_exchanged_while_still_valid(browser, ada):
+def test_facebook_token_in_its_last_hour_is_handed_out_as_is_never_re_exchanged(browser, ada):
+    """Meta extends nothing sent back to fb_exchange_token; only a new sign-in renews ("Long-Lived
+    Access Tokens"). This test used to expect a re-exchange and a fresh 60 days."""
     browser.login("facebook", ada)
-    grant = expire_soon(ProviderGrant.objects.get(), seconds=3600)  # within the 7-day lead
-    old = grant.get_access_token()
+    grant = expire_soon(ProviderGrant.objects.get(), seconds=3600)
+    old, expires_at = grant.get_access_token(), grant.expires_at
+    faults.arm("facebook", "exchange", "http_500")  # consumed by any exchange call
 
     token = tokens.access_token_for(grant)
 
-    assert token != old and live(token)
-    assert ProviderGrant.objects.get().expires_in() > 50 * 86400
+    assert token == old and live(token)
+    assert ProviderGrant.objects.get().expires_at == expires_at
+    assert [(f.endpoint, f.remaining) for f in faults.armed()] == [("exchange", 1)]
 
 
 def test_expired_facebook_token_cannot_be_exchanged_and_means_reconnect(browser, ada):
@@ -86,13 +90,18 @@ def test_expired_facebook_token_cannot_be_exchanged_and_means_reconnect(browser,
 
 @pytest.mark.parametrize("provider", ["google", "facebook"])
 def test_a_grant_revoked_at_the_provider_means_reconnect_and_deleted_tokens(browser, ada, provider):
-    """Google answers invalid_grant; Graph answers error 190."""
+    """Google answers invalid_grant at the refresh; Graph answers error 190 at the next call
+    (Facebook has no refresh: the friends sync is the app's next call with the token)."""
     browser.login(provider, ada)
     revoke_at_provider(provider, ada)
     grant = expire_soon(ProviderGrant.objects.get(), seconds=60)
 
-    with pytest.raises(NoUsableToken):
-        tokens.access_token_for(grant)
+    if provider == "google":
+        with pytest.raises(NoUsableToken):
+            tokens.access_token_for(grant)
+    else:
+        friends = browser.get("/friends/")
+        browser.post_form(friends, "/friends/refresh/", {"provider": "facebook"})
 
     grant.refresh_from_db()
     assert grant.status == GrantStatus.NEEDS_RECONNECT

@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from accounts.models import GrantStatus, ProviderGrant
 from accounts.tasks import refresh_expiring_grants
-from sandbox.models import SandboxToken
+from sandbox import faults
+from sandbox.models import SandboxPerson, SandboxToken
 
 pytestmark = pytest.mark.worker
 
@@ -27,18 +28,37 @@ def wait_until(condition, timeout: float = 45) -> bool:
 def test_a_worker_refreshes_expiring_grants_taken_from_the_queue(
     celery_worker, browser, ada, grace, new_browser
 ):
+    """Google's token is refreshed; a lapsed Facebook token is marked "needs reconnect" without
+    asking Facebook (no server-side renewal exists: only signing in again gives a new token).
+    This test used to expect the worker to re-exchange the Facebook token for a fresh 60 days."""
+    alan = SandboxPerson.objects.order_by("pk")[2]
     browser.login("google", ada)
     new_browser().login("facebook", grace)
-    ProviderGrant.objects.update(expires_at=timezone.now() + timedelta(seconds=60))
-    before = {grant.pk: grant.get_access_token() for grant in ProviderGrant.objects.all()}
+    new_browser().login("facebook", alan)
+    now = timezone.now()
+    ProviderGrant.objects.filter(provider="google").update(expires_at=now + timedelta(seconds=60))
+    ProviderGrant.objects.filter(uid=grace.facebook_id).update(expires_at=now - timedelta(seconds=60))
+    last_days = now + timedelta(days=3)  # Alan's is in its last days: left as it is
+    ProviderGrant.objects.filter(uid=alan.facebook_id).update(expires_at=last_days)
+    alans_token = ProviderGrant.objects.get(uid=alan.facebook_id).get_access_token()
+    google = ProviderGrant.objects.get(provider="google")
+    before = google.get_access_token()
+    faults.arm("facebook", "exchange", "http_500")  # consumed if anything tried to exchange
 
     refresh_expiring_grants.delay()  # published to Redis; this process does not run it
 
-    assert wait_until(lambda: ProviderGrant.objects.filter(last_refreshed_at__isnull=True).count() == 0), (
-        celery_worker.log.read_text()[-3000:]
-    )
-    for grant in ProviderGrant.objects.all():
-        token = grant.get_access_token()
-        assert grant.status == GrantStatus.ACTIVE and token != before[grant.pk]
-        assert SandboxToken.objects.get(value=token).revoked_at is None
-        assert grant.expires_in() > 3000
+    def done() -> bool:
+        google.refresh_from_db()
+        facebook = ProviderGrant.objects.get(uid=grace.facebook_id)
+        return google.last_refreshed_at is not None and facebook.status == GrantStatus.NEEDS_RECONNECT
+
+    assert wait_until(done), celery_worker.log.read_text()[-3000:]
+    token = google.get_access_token()
+    assert google.status == GrantStatus.ACTIVE and token != before
+    assert SandboxToken.objects.get(value=token).revoked_at is None
+    assert google.expires_in() > 3000
+    assert ProviderGrant.objects.get(uid=grace.facebook_id).access_token_ciphertext == ""
+    alans = ProviderGrant.objects.get(uid=alan.facebook_id)
+    assert alans.status == GrantStatus.ACTIVE and alans.expires_at == last_days
+    assert alans.get_access_token() == alans_token
+    assert [f.endpoint for f in faults.armed()] == ["exchange"]

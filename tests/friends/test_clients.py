@@ -19,6 +19,7 @@ from django.core.management import call_command
 from accounts.clients.errors import (
     ProviderAuthError,
     ProviderConfigurationError,
+    ProviderDataAccessExpired,
     ProviderPermissionError,
     ProviderRateLimited,
     ProviderUnavailable,
@@ -221,6 +222,25 @@ def test_graph_errors_are_typed_and_not_retried(provider, answer, error):
     with pytest.raises(error):
         list(RecordingGraph().iter_pages(FB_TOKEN))
     assert len(provider.calls) == 1
+
+
+def test_graph_data_access_expired_is_its_own_auth_error(provider):
+    """190/493 as Graph sends it once data access lapsed (field: MrSwitch/hello.js#548)."""
+    body = {
+        "error": {
+            "message": "The access token is invalid since the user hasn't engaged the app "
+            "in longer than 90 days.",
+            "type": "OAuthException",
+            "code": 190,
+            "error_subcode": 493,
+            "fbtrace_id": "Hib/71nvuXv",
+        }
+    }
+    serve(provider, FRIENDS_URL, [(400, {}, body)])
+
+    with pytest.raises(ProviderDataAccessExpired) as raised:
+        list(RecordingGraph().iter_pages(FB_TOKEN))
+    assert isinstance(raised.value, ProviderAuthError) and raised.value.code == "data_access_expired"
 
 
 @pytest.mark.parametrize("code", [4, 17, 32, 613])

@@ -192,6 +192,21 @@ def test_exchange_answers_a_long_lived_token(client, ada):
     assert me(client, body["access_token"]).json()["id"] == ada.facebook_id
 
 
+def test_re_exchanging_a_long_lived_token_does_not_extend_it(client, ada):
+    """Graph exchanges a short-lived token; a long-lived one comes back with the time it had left,
+    never a fresh 60 days (Long-Lived Access Tokens; field: passport-facebook#98)."""
+    long_lived = exchange(client, fb_token(client, ada)).json()["access_token"]
+    ends = timezone.now() + timedelta(days=3)
+    SandboxToken.objects.filter(value=long_lived).update(expires_at=ends)
+
+    again = exchange(client, long_lived).json()
+
+    assert again["access_token"] == long_lived
+    assert again["expires_in"] <= 3 * 86400
+    assert SandboxToken.objects.get(value=long_lived).expires_at == ends
+    assert SandboxToken.objects.filter(long_lived=True).count() == 1
+
+
 def test_an_expired_token_cannot_be_exchanged(client, ada):
     short = fb_token(client, ada)
     SandboxToken.objects.filter(value=short).update(expires_at=timezone.now() - timedelta(seconds=1))
@@ -318,3 +333,49 @@ def test_deleting_permissions_needs_the_appsecret_proof(client, ada):
 
     assert response.status_code == 400 and error_of(response)["code"] == 100
     assert me(client, token).status_code == 200
+
+
+# --- Data access expiration -----------------------------------------------------------------
+# https://developers.facebook.com/docs/facebook-login/auth-vs-data/#data-access-expiration
+
+
+def my_friends(client, token: str):
+    return client.get(f"{GRAPH}/me/friends", {"access_token": token, "appsecret_proof": proof(token)})
+
+
+def expire_data_access(client, person) -> None:
+    page = client.post(f"/sandbox/people/{person.pk}/facebook/expire-data-access/", follow=True)
+    assert "data access of socialsite for" in page.content.decode()
+
+
+def test_expired_data_access_answers_190_493_on_data_calls_while_the_token_stays_valid(client, ada):
+    token = fb_token(client, ada)
+    assert my_friends(client, token).status_code == 200
+
+    expire_data_access(client, ada)
+
+    refused = my_friends(client, token)
+    assert refused.status_code == 400
+    assert (error_of(refused)["code"], error_of(refused)["error_subcode"]) == (190, 493)
+    assert me(client, token, fields="id").json()["id"] == ada.facebook_id  # still signs them in
+    debug = client.get(
+        f"{GRAPH}/debug_token",
+        {"input_token": token, "access_token": f"{settings.FACEBOOK_APP_ID}|{settings.FACEBOOK_APP_SECRET}"},
+    ).json()["data"]
+    assert debug["is_valid"] is True and debug["data_access_expires_at"] <= timezone.now().timestamp()
+
+
+def test_a_plain_login_leaves_data_access_expired_but_reauthorize_restores_it(client, ada):
+    fb_token(client, ada)
+    expire_data_access(client, ada)
+
+    plain = fb_token(client, ada)
+    assert error_of(my_friends(client, plain))["error_subcode"] == 493
+
+    page = client.get(fb_dialog_url(auth_type="reauthorize"))
+    assert "auth_type=reauthorize" in page.content.decode()
+    approved = client.post(
+        fb_dialog_url(auth_type="reauthorize"), {"person": ada.pk, "scope": ["email", "user_friends"]}
+    )
+    token = fb_token_request(client, query(approved["Location"])["code"]).json()["access_token"]
+    assert my_friends(client, token).status_code == 200

@@ -27,6 +27,8 @@ from tests.sandbox.flows import (
 pytestmark = pytest.mark.django_db
 
 CONTACTS = "https://www.googleapis.com/auth/contacts.readonly"
+USERINFO_EMAIL = "https://www.googleapis.com/auth/userinfo.email"
+USERINFO_PROFILE = "https://www.googleapis.com/auth/userinfo.profile"
 
 
 # --- Discovery and keys ------------------------------------------------------------------
@@ -129,7 +131,8 @@ def test_code_exchange_answers_tokens_and_a_verifiable_id_token(client, ada):
     assert body["refresh_token"].startswith("sbx-g-rt-")
     assert body["token_type"] == "Bearer"
     assert 3590 <= body["expires_in"] <= 3599
-    assert body["scope"].split() == ["openid", "email", "profile", CONTACTS]
+    # Google's spelling: email/profile as URL scopes, a set in no promised order.
+    assert set(body["scope"].split()) == {"openid", USERINFO_EMAIL, USERINFO_PROFILE, CONTACTS}
     claims = verify(client, body["id_token"])
     assert claims["sub"] == ada.google_sub
     assert claims["azp"] == settings.GOOGLE_CLIENT_ID
@@ -262,6 +265,19 @@ def test_without_openid_scope_there_is_no_id_token(client, ada):
     body, _ = g_tokens(client, ada, scope="email")
 
     assert "id_token" not in body
+
+
+def test_token_answer_spells_scopes_as_google_does(client, ada):
+    """email/profile come back as URL scopes and openid comes along even when not asked for.
+
+    https://developers.google.com/identity/protocols/oauth2/scopes#oauth2 ; field: requests-oauthlib#387.
+    """
+    body, _ = g_tokens(client, ada, scope=f"email profile {CONTACTS}")
+
+    granted = body["scope"].split()
+    assert set(granted) == {"openid", USERINFO_EMAIL, USERINFO_PROFILE, CONTACTS}
+    assert "email" not in granted and "profile" not in granted
+    assert granted != ["email", "profile", CONTACTS]  # not simply the asked order
 
 
 def test_include_granted_scopes_adds_earlier_grants(client, ada):

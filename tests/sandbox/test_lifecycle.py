@@ -22,6 +22,7 @@ from social_django.models import UserSocialAuth
 
 from accounts import signed_request, tokens
 from accounts.models import DataDeletionRequest, GrantStatus, ProviderGrant, User
+from friends.services import SyncResult, friends_sync
 from sandbox import callbacks, crypto
 from sandbox.models import SandboxPerson, SandboxToken
 from tests.login_fixtures import Browser
@@ -271,17 +272,22 @@ def _press(person_browser: Browser, action: str) -> requests.Response:
 
 
 @pytest.mark.parametrize(("provider", "error"), [("google", "invalid_grant"), ("facebook", "190")])
-def test_after_revoking_at_the_provider_the_apps_next_refresh_needs_reconnect(browser, provider, error):
+def test_after_revoking_at_the_provider_the_apps_next_call_needs_reconnect(browser, provider, error):
+    """Google's next call is a refresh; Facebook has none (only a new sign-in renews its token),
+    so its next call is the friends sync's Graph request."""
     ada = _person(0)
     browser.login(provider, ada)
     grant = _grant(provider, ada)
     assert grant.status == GrantStatus.ACTIVE
 
     _press(browser, f"/sandbox/people/{ada.pk}/{provider}/revoke/")
-    result = tokens.grant_refresh(grant=grant, force=True)
+    if provider == "google":
+        assert tokens.grant_refresh(grant=grant, force=True) == tokens.RefreshResult.NEEDS_RECONNECT
+    else:
+        outcome = friends_sync(grant=grant)
+        assert outcome.result == SyncResult.NEEDS_RECONNECT
 
     grant.refresh_from_db()
-    assert result == tokens.RefreshResult.NEEDS_RECONNECT
     assert grant.status == GrantStatus.NEEDS_RECONNECT
     assert error in grant.last_error
     assert grant.access_token_ciphertext == "" and grant.refresh_token_ciphertext == ""

@@ -12,7 +12,10 @@ from accounts.management.progress import Progress
 
 
 class Command(BaseCommand):
-    help = "Refresh Google tokens and re-exchange Facebook tokens that expire soon."
+    help = (
+        "Refresh Google tokens that expire soon, and mark lapsed Facebook grants 'needs reconnect' "
+        "(Facebook tokens are renewed only by the person signing in again)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
