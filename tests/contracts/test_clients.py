@@ -165,11 +165,6 @@ def test_token_answer_scopes_are_what_the_person_granted():
     assert granted == answer["scope"].split()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 8 item 2 (another engineer): Google's token answer names email/profile in URL form; "
-    "today they count as declined",
-)
 def test_token_answer_with_email_and_profile_in_url_form_declines_nothing():
     answer = load("google/token").answer()
     answer["scope"] = " ".join(
