@@ -34,7 +34,7 @@ from accounts.models import GrantStatus, ProviderGrant, User
 from sandbox import faults
 from sandbox import services as sandbox_services
 from sandbox.models import SandboxPerson, SandboxToken, TokenKind
-from tests.friends.test_end_to_end import friends_page, listed
+from tests.friends.test_end_to_end import friends_page, listed, say_yes_to_being_found_by_email
 
 
 def rows() -> tuple[int, int, int]:
@@ -230,6 +230,7 @@ def test_a_facebook_email_never_makes_someone_findable(browser, new_browser, ada
     grace_browser = new_browser()
     grace_browser.login("facebook", grace)
     assert grace_browser.user().email == ""  # Meta does not promise it is verified
+    say_yes_to_being_found_by_email(grace_browser)  # her yes cannot make an unverified email count
 
     browser.login("google", ada)  # Grace's address is among Ada's Google contacts
     assert listed(friends_page(browser), "google")["Grace Hopper"] is False
