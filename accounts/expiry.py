@@ -10,10 +10,12 @@ A value outside what any provider documents must neither crash a login (``float(
 ``timedelta(seconds=1e309)`` raise) nor keep a token forever:
 
 - absent (``None``, ``""`` or ``0``): unknown, stored as no expiry, as before;
-- not a finite number, or negative: ``ASSUMED_SECONDS``, the shortest documented lifetime,
-  so the token is refreshed (Google) or re-exchanged (Facebook) soon and the provider's
-  next answer sets a proper expiry;
-- longer than ``MAX_SECONDS`` (``1e309`` parses as infinity): clamped to it.
+- not a finite number, or negative: ``assumed`` seconds. By default ``ASSUMED_SECONDS``, the
+  shortest documented lifetime, so a refreshable token is refreshed soon and the provider's
+  next answer sets a proper expiry. A token nobody can refresh from the server (Facebook's
+  long-lived one) must not be given up early: its reader passes the documented lifetime;
+- longer than ``cap`` (``1e309`` parses as infinity): clamped to it (``MAX_SECONDS`` unless
+  the reader knows the provider's own bound).
 """
 
 from __future__ import annotations
@@ -31,8 +33,10 @@ ASSUMED_SECONDS = 3600
 MAX_SECONDS = 90 * 24 * 3600
 
 
-def expires_in_seconds(value: object) -> int | None:
-    """Seconds the token lives, within ``[0, MAX_SECONDS]``; ``None`` when the provider sent none."""
+def expires_in_seconds(
+    value: object, *, assumed: int = ASSUMED_SECONDS, cap: int = MAX_SECONDS
+) -> int | None:
+    """Seconds the token lives, within ``[0, cap]``; ``None`` when the provider sent none."""
     if value is None or value == "":
         return None
     number: float | None
@@ -48,13 +52,13 @@ def expires_in_seconds(value: object) -> int | None:
     else:
         number = None
     if number is None or math.isnan(number) or number < 0:
-        logger.warning("provider sent an unusable expires_in (%.40r); assuming %ss", value, ASSUMED_SECONDS)
-        return ASSUMED_SECONDS
+        logger.warning("provider sent an unusable expires_in (%.40r); assuming %ss", value, assumed)
+        return min(assumed, cap)
     if number == 0:
         return None
-    if number > MAX_SECONDS:
-        logger.warning("provider sent an expires_in beyond %ss; clamped", MAX_SECONDS)
-        return MAX_SECONDS
+    if number > cap:
+        logger.warning("provider sent an expires_in beyond %ss; clamped", cap)
+        return cap
     return int(number)
 
 

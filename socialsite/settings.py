@@ -100,8 +100,8 @@ PROVIDER_TIMEOUT = env_float("PROVIDER_TIMEOUT", 5.0)
 # 1,000 a page).
 FRIENDS_SYNC_MAX_PAGES = env_int("FRIENDS_SYNC_MAX_PAGES", 200)
 # Celery time limits of one friends sync task, in seconds: at the soft one the task records
-# the failure and stops; the hard one kills it. Both well under the 15 minutes after which
-# a "syncing" state is taken to be dead.
+# the failure and stops; the hard one kills it. A sync killed that way stops counting as
+# running when its lease (friends.models.SYNC_LEASE, renewed after every page) runs out.
 FRIENDS_SYNC_SOFT_TIME_LIMIT = 300
 FRIENDS_SYNC_TIME_LIMIT = 360
 

@@ -16,7 +16,8 @@ from social_core.backends.facebook import FacebookOAuth2
 
 from accounts.backends.base import SocialsiteBackendMixin
 from accounts.clients.errors import ProviderError
-from accounts.clients.facebook import FacebookTokenClient, appsecret_proof, graph_url
+from accounts.clients.facebook import LONG_LIVED_SECONDS, FacebookTokenClient, appsecret_proof, graph_url
+from accounts.expiry import expires_in_seconds
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +72,11 @@ class FacebookBackend(SocialsiteBackendMixin, FacebookOAuth2):
             logger.warning("facebook long-lived exchange failed at login: %s", error.code)
         else:
             access_token = exchanged["access_token"]
-            response["expires_in"] = exchanged.get("expires_in")
+            # A long-lived token lives about 60 days and only a new sign-in renews it: an
+            # unusable expires_in must not make it lapse early (nor outlive Meta's bound).
+            response["expires_in"] = expires_in_seconds(
+                exchanged.get("expires_in"), assumed=LONG_LIVED_SECONDS, cap=LONG_LIVED_SECONDS
+            )
         return super().do_auth(access_token, response, *args, **kwargs)
 
     @sensitive_variables("access_token")

@@ -35,6 +35,9 @@ def graph_url(path: str) -> str:
     return f"{settings.FACEBOOK_GRAPH_URL}/{settings.FACEBOOK_GRAPH_VERSION}/{path.lstrip('/')}"
 
 
+# A long-lived user token lives about 60 days (the page's example answer: 5183944 s).
+# https://developers.facebook.com/docs/facebook-login/guides/access-tokens/get-long-lived
+LONG_LIVED_SECONDS = 60 * 24 * 3600
 THROTTLING_CODES = {4, 17, 32, 613}
 TOKEN_INVALID_CODE = 190
 # Data access expired: the person has not used the app for 90 days; the token may still be

@@ -16,6 +16,7 @@ from django.utils import timezone
 from social_django.models import UserSocialAuth
 
 from accounts import tokens
+from accounts.clients.facebook import LONG_LIVED_SECONDS
 from accounts.expiry import ASSUMED_SECONDS, MAX_SECONDS
 from accounts.models import GrantStatus, ProviderGrant
 from friends import tasks as friends_tasks
@@ -66,8 +67,14 @@ def test_facebook_sign_in_survives_any_expires_in(browser, ada: SandboxPerson, m
     assert page.status_code == 200 and f"Hello, {ada.name}" in page.text
     grant = ProviderGrant.objects.get()
     assert grant.status == GrantStatus.ACTIVE
+    # A long-lived token no server can renew is never given up early, nor kept past Meta's
+    # ~60 days: whatever the exchange said, about 60 days.
     remaining = grant.expires_in()
-    assert remaining is None or 0 < remaining <= MAX_SECONDS
+    assert remaining is not None and LONG_LIVED_SECONDS - 60 < remaining <= LONG_LIVED_SECONDS
+    # The refresh job an hour later leaves it alone: still active, still readable.
+    call_command("refresh_tokens", "--within", "7200", stdout=StringIO())
+    grant.refresh_from_db()
+    assert grant.status == GrantStatus.ACTIVE and grant.get_access_token().startswith("sbx-fb-at-")
 
 
 @pytest.mark.parametrize("mode", MODES)
