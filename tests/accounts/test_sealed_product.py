@@ -153,7 +153,7 @@ def test_the_sealed_web_never_opens_while_pages_show_a_grant_the_worker_cannot_o
     grant = ProviderGrant.objects.get()
     ours = sealed_web.TOKEN_SEAL_PUBLIC_KEY
     sealed_web.TOKEN_SEAL_PUBLIC_KEY, _ = generate_keypair()  # a key pair the worker never had
-    grant.set_access_token("sbx-unopenable")
+    grant.set_refresh_token("sbx-unopenable")  # what the worker needs to refresh
     grant.save()
     sealed_web.TOKEN_SEAL_PUBLIC_KEY = ours
     ProviderGrant.objects.filter(pk=grant.pk).update(expires_at=timezone.now() + timedelta(seconds=30))
