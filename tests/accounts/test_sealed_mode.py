@@ -51,9 +51,10 @@ def sealed_env(role: str, **overrides: str | None) -> dict[str, str]:
 
 def settings_of(env: dict[str, str]) -> dict[str, object]:
     """The vault's settings exactly as a process started with ``env`` holds them."""
+    names = [*KEY_SETTINGS, "TOKEN_VAULT", "PROCESS_ROLE"]
     code = (
         "import json; from django.conf import settings as s; "
-        f"print(json.dumps({{n: getattr(s, n) for n in {list(KEY_SETTINGS) + ['TOKEN_VAULT', 'PROCESS_ROLE']}}}))"
+        f"print(json.dumps({{n: getattr(s, n) for n in {names}}}))"
     )
     result = manage("shell", "-c", code, env=env)
     assert result.returncode == 0, result.stderr
@@ -137,7 +138,7 @@ def test_the_webs_keys_open_no_stored_token_and_the_workers_open_them_all(settin
     worker = settings_of(sealed_env("worker"))
     assert web["TOKEN_SEAL_PRIVATE_KEYS"] == [] and web["TOKEN_ENCRYPTION_KEYS"] == []
 
-    for name in KEY_SETTINGS + ("TOKEN_VAULT", "PROCESS_ROLE"):
+    for name in (*KEY_SETTINGS, "TOKEN_VAULT", "PROCESS_ROLE"):
         setattr(settings, name, web[name])
     grants = [
         make_grant(link=LinkFactory(provider=p), access_token=f"sbx-at-{p}", refresh_token=f"sbx-rt-{p}")
@@ -155,7 +156,7 @@ def test_the_webs_keys_open_no_stored_token_and_the_workers_open_them_all(settin
             vault.open_token(ciphertext, provider=grant.provider, uid=grant.uid)
 
     # The worker: every one opens, for its own identity.
-    for name in KEY_SETTINGS + ("TOKEN_VAULT", "PROCESS_ROLE"):
+    for name in (*KEY_SETTINGS, "TOKEN_VAULT", "PROCESS_ROLE"):
         setattr(settings, name, worker[name])
     for grant, ciphertext in stored:
         assert vault.open_token(ciphertext, provider=grant.provider, uid=grant.uid).startswith("sbx-")
