@@ -9,7 +9,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import subprocess
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet, InvalidToken
@@ -22,7 +24,7 @@ from nacl.public import PrivateKey, SealedBox
 from accounts import vault
 from accounts.exceptions import OpenRefused
 from accounts.models import CIPHERTEXT_FIELDS, ProviderGrant
-from accounts.vault_sealed import generate_keypair
+from accounts.vault_sealed import generate_keypair, public_of
 from tests.factories import LinkFactory, make_grant
 from tests.test_settings import manage, production_env
 
@@ -316,3 +318,21 @@ def test_migration_refuses_without_the_fernet_keys_or_off_the_worker(sealed_work
     as_web(sealed_worker_settings)
     code, out = run("seal_stored_tokens")
     assert code == 2 and "runs on the worker" in out
+
+
+def test_make_keypair_prints_a_pair_a_sealed_worker_starts_with():
+    root = Path(__file__).resolve().parents[2]
+    # -o: the targets depend on the (shared) virtualenv's stamp; never rebuild it from a test.
+    printed = subprocess.run(
+        ["make", "-s", "-o", ".venv/.installed", "keypair"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert printed.returncode == 0, printed.stderr
+    pair = dict(line.split("=", 1) for line in printed.stdout.split())
+    assert set(pair) == {"TOKEN_SEAL_PUBLIC_KEY", "TOKEN_SEAL_PRIVATE_KEYS"}
+    assert public_of(pair["TOKEN_SEAL_PRIVATE_KEYS"]) == pair["TOKEN_SEAL_PUBLIC_KEY"]
+    result = manage("check", env=sealed_env("worker", **pair))
+    assert result.returncode == 0, result.stderr
