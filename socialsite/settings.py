@@ -276,6 +276,9 @@ if not TASKS_INLINE and not _BROKER_URL:
 CELERY_BROKER_URL = _BROKER_URL or "memory://"
 # The queue tasks go to and the worker consumes (Celery's default name unless set).
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
+# Sealed mode: nobody steers the worker through the broker (celery control: shutdown, pool
+# restarts, rate limits); a web process can queue work there, nothing more.
+CELERY_WORKER_ENABLE_REMOTE_CONTROL = TOKEN_VAULT != "sealed"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = TASKS_INLINE
 CELERY_TASK_EAGER_PROPAGATES = True
