@@ -47,9 +47,10 @@ def account(request: SignedInRequest) -> HttpResponse:
     links = linked_accounts_for(request.user)
     pending = any(link.disconnecting for link in links)
     # ?disconnected=<provider>: the Disconnect the person pressed; once the worker is done, say so.
-    asked = PROVIDER_LABELS.get(request.GET.get("disconnected", ""))
-    if asked and not pending and not any(link.linked and link.label == asked for link in links):
-        messages.success(request, f"{asked} is disconnected and its access has been revoked.")
+    asked = request.GET.get("disconnected", "")
+    label = PROVIDER_LABELS.get(asked)
+    if label and not pending and not any(link.linked and link.provider == asked for link in links):
+        messages.success(request, f"{label} is disconnected and its access has been revoked.")
         return redirect("account")
     return render(
         request, "accounts/account.html", {"links": links, "reload_in": RELOAD_SECONDS if pending else 0}

@@ -336,3 +336,10 @@ def test_make_keypair_prints_a_pair_a_sealed_worker_starts_with():
     assert public_of(pair["TOKEN_SEAL_PRIVATE_KEYS"]) == pair["TOKEN_SEAL_PUBLIC_KEY"]
     result = manage("check", env=sealed_env("worker", **pair))
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.django_db
+def test_refresh_tokens_in_sealed_mode_runs_only_on_the_worker(sealed_worker_settings):
+    as_web(sealed_worker_settings)
+    code, out = run("refresh_tokens")
+    assert code == 2 and "runs on the worker" in out
