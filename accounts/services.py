@@ -143,6 +143,11 @@ def grant_revoke_at_provider(*, grant: ProviderGrant) -> bool:
     return True
 
 
+# What a grant waits for the worker to do (``ProviderGrant.pending_operation``).
+PENDING_DISCONNECT = "disconnect"
+PENDING_UNLINK = "unlink"
+
+
 def link_disconnect(*, user: User, provider: str) -> bool:
     """Disconnect ``user``'s ``provider`` link: revoke at the provider, delete tokens and link.
 
@@ -171,17 +176,6 @@ def link_disconnect(*, user: User, provider: str) -> bool:
         return True
     grant_mark_pending(grant=grant, operation=PENDING_DISCONNECT)
     return tasks.run_or_queue(tasks.disconnect_grant, grant.pk)
-
-
-def link_disconnect_pending(*, user: User, provider: str) -> bool:
-    """True while ``user``'s ``provider`` link waits for the worker to revoke and remove it."""
-    return ProviderGrant.objects.filter(
-        social__user=user, provider=provider, pending_operation=PENDING_DISCONNECT
-    ).exists()
-
-
-PENDING_DISCONNECT = "disconnect"
-PENDING_UNLINK = "unlink"
 
 
 def grant_mark_pending(*, grant: ProviderGrant, operation: str) -> None:
