@@ -66,3 +66,23 @@ def test_delete_my_account_signs_out_at_once_then_shows_deleting_until_done(nobo
 
 def test_a_deletion_ticket_that_is_not_ours_goes_home(browser, sandbox):
     assert browser.get("/account/deleting/forged-ticket/").url.endswith("/")
+
+
+def test_friends_refresh_shows_the_sync_under_way_then_its_result(nobody_consumes, browser, ada):
+    from friends import tasks as friends_tasks
+
+    browser.login("google", ada)
+    link = UserSocialAuth.objects.get()
+    friends_tasks.sync_link.apply(args=[link.pk])  # the sync the sign-in queued
+    assert 'http-equiv="refresh"' not in browser.get("/friends/").text
+
+    answer = browser.post_form(browser.get("/friends/"), "/friends/refresh/", {"provider": "google"})
+
+    assert "Refreshing" in answer.text
+    assert "right now" in answer.text and 'http-equiv="refresh"' in answer.text
+    assert "Fetch now" not in answer.text and ">Refresh<" not in answer.text  # no dead click
+
+    friends_tasks.sync_link.apply(args=[link.pk])
+
+    done = browser.get("/friends/")
+    assert 'http-equiv="refresh"' not in done.text and "Last synced" in done.text
