@@ -8,7 +8,7 @@ PY     := $(BIN)/python
 PORT   ?= 8000
 export PORT
 
-.PHONY: run test bench serve worker lint key clean peers
+.PHONY: run test bench serve worker beat lint key keypair clean peers
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -60,9 +60,16 @@ serve: $(VENV)/.installed
 	$(PY) manage.py prepare
 	$(BIN)/gunicorn --config socialsite/gunicorn.conf.py --bind 127.0.0.1:$(PORT)
 
-## Celery worker with the beat schedule embedded (needs REDIS_URL).
+## Celery worker with the beat schedule embedded (needs REDIS_URL). PROCESS_ROLE=worker: the one
+## process that may hold TOKEN_SEAL_PRIVATE_KEYS in sealed mode. `make worker WORKER_BEAT=` runs it
+## without beat, for a separate `make beat`.
+WORKER_BEAT ?= --beat
 worker: $(VENV)/.installed
-	$(BIN)/celery -A socialsite worker --beat --loglevel INFO --concurrency $${CELERY_CONCURRENCY:-2}
+	PROCESS_ROLE=worker $(BIN)/celery -A socialsite worker $(WORKER_BEAT) --loglevel INFO --concurrency $${CELERY_CONCURRENCY:-2}
+
+## The beat scheduler alone (it queues work and opens no token: no private key).
+beat: $(VENV)/.installed
+	PROCESS_ROLE=beat $(BIN)/celery -A socialsite beat --loglevel INFO
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
@@ -71,6 +78,10 @@ lint: $(VENV)/.installed
 ## Print a fresh Fernet key for TOKEN_ENCRYPTION_KEYS.
 key: $(VENV)/.installed
 	@$(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'
+
+## Print a new sealed-mode key pair: the public key for every process, the private key for the worker only.
+keypair: $(VENV)/.installed
+	@$(PY) -c 'from accounts.vault_sealed import generate_keypair; public, private = generate_keypair(); print(f"TOKEN_SEAL_PUBLIC_KEY={public}\nTOKEN_SEAL_PRIVATE_KEYS={private}")'
 
 clean:
 	rm -rf $(VENV) db.sqlite3 .test-db*.sqlite3* staticfiles artifacts $(PEER_OIDC)/node_modules

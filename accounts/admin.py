@@ -8,13 +8,14 @@ read-only so the admin's change history never records one either. social-django'
 from __future__ import annotations
 
 import social_django.admin  # noqa: F401  (registers its admins first, so they can be replaced)
+from celery.result import EagerResult
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from social_django.models import Association, Nonce, UserSocialAuth
 
-from accounts import services, tokens
+from accounts import services, tasks, vault
 from accounts.models import KEY_MISSING_LABEL, ProviderGrant, User
 
 for model in (UserSocialAuth, Nonce, Association):
@@ -84,21 +85,45 @@ class ProviderGrantAdmin(admin.ModelAdmin):
 
     @admin.display(description="tokens")
     def token_state(self, grant: ProviderGrant) -> str:
-        """Checked now, with this process's keys (never shows a token or a ciphertext)."""
+        """Checked now, with this process's keys (never shows a token or a ciphertext).
+
+        Sealed mode's web holds no private key: it shows what the worker found.
+        """
+        if grant.pending_operation:
+            return f"Pending: {grant.pending_operation}"
         if grant.unopenable_fields():
             return KEY_MISSING_LABEL
-        return "Readable" if grant.access_token_ciphertext else "None stored"
+        if not grant.access_token_ciphertext:
+            return "None stored"
+        return "Readable" if vault.can_open() else "Sealed (only the worker opens it)"
 
     @admin.action(description="Refresh now", permissions=["change"])
     def refresh_now(self, request: HttpRequest, queryset: QuerySet[ProviderGrant]) -> None:
+        """Queued for the worker (it opens the token); each outcome goes to the grant's history
+        under this admin's name, and the list's columns show it as it arrives."""
         counts: dict[str, int] = {}
+        queued = 0
         for grant in queryset:
-            result = tokens.grant_refresh(grant=grant, force=True)
-            counts[result] = counts.get(result, 0) + 1
-            # The grant's history shows who refreshed it and the outcome (never a token).
-            self.log_change(request, grant, f"Refresh now: {result.replace('_', ' ')}.")
-        summary = ", ".join(f"{count} {result.replace('_', ' ')}" for result, count in sorted(counts.items()))
-        self.message_user(request, f"Refresh: {summary}.", messages.INFO)
+            outcome = tasks.refresh_grant.apply_async(
+                args=[grant.pk], kwargs={"force": True, "admin_user_id": request.user.pk}
+            )
+            if isinstance(outcome, EagerResult):
+                result = str(outcome.result)
+                counts[result] = counts.get(result, 0) + 1
+            else:
+                queued += 1
+        if queued:
+            self.message_user(
+                request,
+                f"Refresh queued for {queued} grant(s): the worker refreshes them now; reload this "
+                "list to see the outcome (last refreshed, last error, and each grant's history).",
+                messages.INFO,
+            )
+        if counts:
+            summary = ", ".join(
+                f"{count} {result.replace('_', ' ')}" for result, count in sorted(counts.items())
+            )
+            self.message_user(request, f"Refresh: {summary}.", messages.INFO)
 
     def has_revoke_and_unlink_permission(self, request: HttpRequest) -> bool:
         """Revoke and unlink deletes two things: the grant and the person's link to the provider."""
@@ -108,13 +133,23 @@ class ProviderGrantAdmin(admin.ModelAdmin):
 
     @admin.action(description="Revoke and unlink", permissions=["revoke_and_unlink"])
     def revoke_and_unlink(self, request: HttpRequest, queryset: QuerySet[ProviderGrant]) -> None:
-        unlinked = 0
+        unlinked = queued = 0
         for grant in queryset.select_related("social__user"):
             # Logged first: the row is gone afterwards.
             self.log_deletions(request, ProviderGrant.objects.filter(pk=grant.pk))
-            services.grant_revoke_and_unlink(grant=grant)
-            unlinked += 1
-        self.message_user(request, f"Revoked and unlinked {unlinked} account(s).", messages.SUCCESS)
+            if services.grant_unlink_request(grant=grant):
+                unlinked += 1
+            else:
+                queued += 1
+        if unlinked:
+            self.message_user(request, f"Revoked and unlinked {unlinked} account(s).", messages.SUCCESS)
+        if queued:
+            self.message_user(
+                request,
+                f"Revoking and unlinking {queued} account(s): the worker does it now (it holds the "
+                "keys); they leave this list once done.",
+                messages.INFO,
+            )
 
 
 class LinkedAccountInline(admin.TabularInline):

@@ -34,3 +34,12 @@ class TokenKeyMissing(NoUsableToken):
     """
 
     code = "key_missing"
+
+
+class OpenRefused(AccountsError):
+    """Sealed mode: this process (not the worker) holds no private key and never opens a token.
+
+    Not a missing key and not the person's problem: the work belongs on the worker.
+    """
+
+    code = "open_refused"

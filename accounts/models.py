@@ -84,6 +84,10 @@ class ProviderGrant(models.Model):
     # A refresh in progress holds this lease, so two workers never refresh one grant at once.
     refresh_lease_id = models.CharField(max_length=32, blank=True, default="")
     refresh_lease_until = models.DateTimeField(null=True, blank=True)
+    # Work that needs the token, asked for by the web and done by the worker (sealed mode's web
+    # cannot open a token): "disconnect" or "unlink" while it is queued or running.
+    pending_operation = models.CharField(max_length=16, blank=True, default="")
+    pending_since = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -127,7 +131,15 @@ class ProviderGrant(models.Model):
             raise NoUsableToken(f"{self.provider} token cannot be read: {error}") from error
 
     def unopenable_fields(self) -> list[str]:
-        """The ciphertext columns of this grant that no configured key opens (empty ones aside)."""
+        """The ciphertext columns of this grant that no configured key opens (empty ones aside).
+
+        A process that never opens tokens (sealed mode's web) cannot tell: it answers from
+        the flag the worker keeps (``key_missing_since``): both columns when it is set.
+        """
+        if not vault.can_open():
+            if self.key_missing_since is None:
+                return []
+            return [field for field in CIPHERTEXT_FIELDS if getattr(self, field)]
         missing = []
         for field in CIPHERTEXT_FIELDS:
             ciphertext = getattr(self, field)
@@ -137,6 +149,8 @@ class ProviderGrant(models.Model):
 
     def reseal_tokens(self) -> None:
         """Re-encrypt both ciphertexts under the newest key; one no key opens is left as it is."""
+        if not vault.can_open():
+            return
         for field in CIPHERTEXT_FIELDS:
             ciphertext = getattr(self, field)
             if not ciphertext or vault.is_current(ciphertext):
@@ -159,9 +173,15 @@ class ProviderGrant(models.Model):
 
     @property
     def is_readable(self) -> bool:
-        """True when the access token exists and a configured key opens it."""
+        """True when the access token exists and a configured key opens it.
+
+        Sealed mode's web never opens: there, a stored token is taken as readable unless the
+        worker flagged it.
+        """
         if not self.access_token_ciphertext:
             return False
+        if not vault.can_open():
+            return self.key_missing_since is None
         try:
             vault.open_token(self.access_token_ciphertext, provider=self.provider, uid=self.uid)
         except TokenUnreadable:

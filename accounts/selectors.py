@@ -56,6 +56,8 @@ class LinkedAccount:
     scopes: tuple[str, ...] = ()
     denied_scopes: tuple[str, ...] = ()
     access: GrantAccess | None = None
+    # The worker is revoking and removing this link (the person pressed Disconnect).
+    disconnecting: bool = False
 
     @property
     def granted_labels(self) -> list[str]:
@@ -144,6 +146,7 @@ def linked_accounts_for(user: User) -> list[LinkedAccount]:
                 scopes=tuple(grant.scopes) if grant else (),
                 denied_scopes=tuple(grant.denied_scopes) if grant else (),
                 access=grant_access_for(grant),
+                disconnecting=bool(grant and grant.pending_operation),
             )
         )
     return accounts

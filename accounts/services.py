@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 from social_django.models import UserSocialAuth
 
+from accounts import vault
 from accounts.clients.errors import ProviderError
 from accounts.clients.facebook import FacebookTokenClient
 from accounts.clients.google import GoogleOAuthClient
@@ -96,7 +97,13 @@ def grant_store(
     grant.status = GrantStatus.ACTIVE
     grant.last_error = ""
     # A kept refresh token no configured key opens stays flagged (and kept) until its key returns.
-    unreadable = grant.unopenable_fields()
+    if vault.can_open():
+        unreadable = bool(grant.unopenable_fields())
+    else:
+        # Sealed mode's web never opens: the flag stays only on a kept (not replaced) refresh
+        # token; the worker re-checks flagged grants on every beat.
+        kept = bool(grant.refresh_token_ciphertext) and not refresh_token
+        unreadable = grant.key_missing_since is not None and kept
     grant.key_missing_since = (grant.key_missing_since or timezone.now()) if unreadable else None
     grant.save()
     return grant
@@ -136,24 +143,68 @@ def grant_revoke_at_provider(*, grant: ProviderGrant) -> bool:
     return True
 
 
-def link_disconnect(*, user: User, provider: str) -> None:
-    """Revoke the grant at the provider, then delete the tokens and the link.
+# What a grant waits for the worker to do (``ProviderGrant.pending_operation``).
+PENDING_DISCONNECT = "disconnect"
+PENDING_UNLINK = "unlink"
 
+
+def link_disconnect(*, user: User, provider: str) -> bool:
+    """Disconnect ``user``'s ``provider`` link: revoke at the provider, delete tokens and link.
+
+    The revocation needs the token, so it runs on the worker (``accounts.tasks.disconnect_grant``):
+    here the grant is marked "disconnect" pending and the task queued. Returns True when the
+    link is gone already (no grant to revoke, or tasks run inline), False while it is pending.
     Refused with ``LastSignInMethod`` when it is the person's only way to sign in.
     """
+    from accounts import tasks  # tasks import this module
+
     link = UserSocialAuth.objects.filter(user=user, provider=provider).first()
     if link is None:
-        return
-    others = UserSocialAuth.objects.filter(user=user).exclude(pk=link.pk).exists()
+        return True
+    others = (
+        UserSocialAuth.objects.filter(user=user)
+        .exclude(pk=link.pk)
+        .exclude(grant__pending_operation__in=[PENDING_DISCONNECT, PENDING_UNLINK])
+        .exists()
+    )
     if not others and not user.has_usable_password():
         raise LastSignInMethod(provider)
     grant = ProviderGrant.objects.filter(provider=link.provider, uid=link.uid).first()
-    if grant is not None:
-        grant_revoke_at_provider(grant=grant)
-    with transaction.atomic():
-        ProviderGrant.objects.filter(provider=link.provider, uid=link.uid).delete()
+    if grant is None:
         link.delete()
-    logger.info("link disconnected: provider=%s user=%s", provider, user.pk)
+        logger.info("link disconnected: provider=%s user=%s", provider, user.pk)
+        return True
+    grant_mark_pending(grant=grant, operation=PENDING_DISCONNECT)
+    return tasks.run_or_queue(tasks.disconnect_grant, grant.pk)
+
+
+def grant_mark_pending(*, grant: ProviderGrant, operation: str) -> None:
+    now = timezone.now()
+    ProviderGrant.objects.filter(pk=grant.pk).update(pending_operation=operation, pending_since=now)
+    grant.pending_operation, grant.pending_since = operation, now
+
+
+def grant_disconnect(*, grant: ProviderGrant) -> None:
+    """Worker side of ``link_disconnect``: revoke at the provider, then delete tokens and link."""
+    grant_revoke_at_provider(grant=grant)
+    with transaction.atomic():
+        UserSocialAuth.objects.filter(provider=grant.provider, uid=grant.uid).delete()
+        ProviderGrant.objects.filter(pk=grant.pk).delete()
+    logger.info("link disconnected: provider=%s uid=%s", grant.provider, grant.uid)
+
+
+def account_delete_request(*, user: User) -> bool:
+    """ "Delete my account": the person is signed out everywhere now; the worker revokes and deletes.
+
+    Revoking needs the tokens, so ``account_delete`` runs on the worker
+    (``accounts.tasks.delete_account``). Until it has, the user cannot sign in (inactive) and
+    has no session. Returns True when the account is gone already (tasks run inline).
+    """
+    from accounts import tasks  # tasks import this module
+
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    _delete_sessions_of(user.pk)
+    return tasks.run_or_queue(tasks.delete_account, user.pk)
 
 
 def account_delete(*, user: User) -> None:
@@ -178,8 +229,19 @@ def _delete_sessions_of(user_id: int) -> None:
     Session.objects.filter(pk__in=stale).delete()
 
 
+def grant_unlink_request(*, grant: ProviderGrant) -> bool:
+    """Admin "Revoke and unlink": mark it pending and have the worker do it (it needs the token).
+
+    Returns True when done already (tasks run inline).
+    """
+    from accounts import tasks  # tasks import this module
+
+    grant_mark_pending(grant=grant, operation=PENDING_UNLINK)
+    return tasks.run_or_queue(tasks.revoke_and_unlink, grant.pk)
+
+
 def grant_revoke_and_unlink(*, grant: ProviderGrant) -> None:
-    """Admin action: revoke at the provider and remove the link, even if it is the last one."""
+    """Admin action, on the worker: revoke at the provider and remove the link, even the last one."""
     grant_revoke_at_provider(grant=grant)
     with transaction.atomic():
         UserSocialAuth.objects.filter(provider=grant.provider, uid=grant.uid).delete()

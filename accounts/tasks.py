@@ -1,11 +1,29 @@
-"""Background work on grants. Inline when REDIS_URL is unset (CELERY_TASK_ALWAYS_EAGER)."""
+"""Background work on grants. Inline when REDIS_URL is unset (CELERY_TASK_ALWAYS_EAGER).
+
+Everything that needs a token is a task here, so in sealed mode it runs on the worker, the
+only process that can open one: refresh, revoke on disconnect, "Delete my account", the
+admin's "Refresh now" and "Revoke and unlink" (the friends sync is in ``friends.tasks``).
+The web queues them and never asks for a token back: a task returns nothing a page needs,
+it writes its outcome to the database, where the pages read it.
+"""
 
 from __future__ import annotations
 
-from celery import shared_task
+import logging
+from typing import Any
 
-from accounts import login_state, tokens
-from accounts.models import ProviderGrant
+from celery import shared_task
+from celery.result import EagerResult
+
+from accounts import login_state, services, tokens
+from accounts.models import ProviderGrant, User
+
+logger = logging.getLogger(__name__)
+
+
+def run_or_queue(task: Any, *args: Any) -> bool:
+    """Queue ``task``; True when it has already run (tasks inline: no broker, development)."""
+    return isinstance(task.apply_async(args=list(args)), EagerResult)
 
 
 @shared_task(ignore_result=True)
@@ -21,11 +39,60 @@ def refresh_expiring_grants() -> dict[str, int]:
 
 
 @shared_task(ignore_result=True)
-def refresh_grant(grant_id: int) -> str:
+def refresh_grant(grant_id: int, force: bool = False, admin_user_id: int | None = None) -> str:
+    """Refresh one grant (``force``: even if not due). ``admin_user_id``: the admin who pressed
+    "Refresh now"; the outcome goes to the grant's admin history under their name."""
     grant = ProviderGrant.objects.filter(pk=grant_id).first()
     if grant is None:
         return "gone"
-    return str(tokens.grant_refresh(grant=grant))
+    result = str(tokens.grant_refresh(grant=grant, force=force))
+    if admin_user_id is not None:
+        _log_admin_change(admin_user_id, grant, f"Refresh now: {result.replace('_', ' ')}.")
+    return result
+
+
+@shared_task(ignore_result=True)
+def disconnect_grant(grant_id: int) -> str:
+    """The person pressed Disconnect: revoke at the provider, delete the tokens and the link."""
+    grant = ProviderGrant.objects.filter(pk=grant_id).first()
+    if grant is None:
+        return "gone"
+    services.grant_disconnect(grant=grant)
+    return "disconnected"
+
+
+@shared_task(ignore_result=True)
+def delete_account(user_id: int) -> str:
+    """ "Delete my account": revoke every grant, delete the person and everything theirs."""
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        return "gone"
+    services.account_delete(user=user)
+    return "deleted"
+
+
+@shared_task(ignore_result=True)
+def revoke_and_unlink(grant_id: int) -> str:
+    """Admin "Revoke and unlink": revoke at the provider, remove the grant and the link."""
+    grant = ProviderGrant.objects.filter(pk=grant_id).first()
+    if grant is None:
+        return "gone"
+    services.grant_revoke_and_unlink(grant=grant)
+    return "unlinked"
+
+
+def _log_admin_change(user_id: int, grant: ProviderGrant, message: str) -> None:
+    from django.contrib.admin.models import CHANGE, LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    LogEntry.objects.create(
+        user_id=user_id,
+        content_type=ContentType.objects.get_for_model(ProviderGrant),
+        object_id=str(grant.pk),
+        object_repr=str(grant)[:200],
+        action_flag=CHANGE,
+        change_message=message,
+    )
 
 
 @shared_task(ignore_result=True)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("account/disconnect/<str:provider>/", views.disconnect, name="disconnect"),
     path("account/findable/", views.findable, name="findable"),
     path("account/delete/", views.delete_account, name="delete_account"),
+    path("account/deleting/<str:ticket>/", views.account_deleting, name="account_deleting"),
     path("logout/", views.logout_view, name="logout"),
     path("facebook/deauthorize/", facebook_callbacks.deauthorize, name="facebook_deauthorize"),
     path("facebook/data-deletion/", facebook_callbacks.data_deletion, name="facebook_data_deletion"),

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from social_django import views as social_views
 
-from accounts import services
+from accounts import services, vault
 from accounts.models import ProviderGrant, User
 from accounts.selectors import PROVIDER_LABELS, linked_accounts_for
 from socialsite.ratelimits import rate_limited
@@ -33,10 +37,24 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/home.html", context)
 
 
+# Seconds between reloads of a page that shows work the worker is doing for the person.
+RELOAD_SECONDS = 2
+
+
 @login_required
 @require_GET
 def account(request: SignedInRequest) -> HttpResponse:
-    return render(request, "accounts/account.html", {"links": linked_accounts_for(request.user)})
+    links = linked_accounts_for(request.user)
+    pending = any(link.disconnecting for link in links)
+    # ?disconnected=<provider>: the Disconnect the person pressed; once the worker is done, say so.
+    asked = request.GET.get("disconnected", "")
+    label = PROVIDER_LABELS.get(asked)
+    if label and not pending and not any(link.linked and link.provider == asked for link in links):
+        messages.success(request, f"{label} is disconnected and its access has been revoked.")
+        return redirect("account")
+    return render(
+        request, "accounts/account.html", {"links": links, "reload_in": RELOAD_SECONDS if pending else 0}
+    )
 
 
 @rate_limited("login")
@@ -60,16 +78,19 @@ def disconnect(request: SignedInRequest, provider: str) -> HttpResponse:
     if label is None:
         return redirect("account")
     try:
-        services.link_disconnect(user=request.user, provider=provider)
+        done = services.link_disconnect(user=request.user, provider=provider)
     except services.LastSignInMethod:
         messages.error(
             request,
             f"{label} is your only way to sign in, so it cannot be disconnected. "
             "Link another provider first, or delete your account.",
         )
-    else:
+        return redirect("account")
+    if done:
         messages.success(request, f"{label} is disconnected and its access has been revoked.")
-    return redirect("account")
+        return redirect("account")
+    # The worker revokes (it holds the keys): the page shows "Disconnecting…" until it is done.
+    return redirect(f"{reverse('account')}?{urlencode({'disconnected': provider})}")
 
 
 @login_required
@@ -100,9 +121,29 @@ def delete_account(request: SignedInRequest) -> HttpResponse:
         return redirect("account")
     user = request.user
     logout(request)
-    services.account_delete(user=user)
-    messages.success(request, "Your account and everything we kept for it have been deleted.")
-    return redirect("home")
+    if services.account_delete_request(user=user):
+        messages.success(request, "Your account and everything we kept for it have been deleted.")
+        return redirect("home")
+    # The worker revokes and deletes (it holds the keys); this page follows it, by a signed ticket.
+    ticket = signing.dumps(user.pk, salt=DELETION_SALT)
+    return redirect("account_deleting", ticket=ticket)
+
+
+DELETION_SALT = "accounts.deletion"
+DELETION_TICKET_MAX_AGE = 24 * 3600
+
+
+@require_GET
+def account_deleting(request: HttpRequest, ticket: str) -> HttpResponse:
+    """Progress of "Delete my account": "Deleting…", reloading, until the worker is done."""
+    try:
+        user_id = signing.loads(ticket, salt=DELETION_SALT, max_age=DELETION_TICKET_MAX_AGE)
+    except signing.BadSignature:
+        return redirect("home")
+    done = not User.objects.filter(pk=user_id).exists()
+    return render(
+        request, "accounts/deleting.html", {"done": done, "reload_in": 0 if done else RELOAD_SECONDS}
+    )
 
 
 @require_POST
@@ -125,8 +166,14 @@ def healthz(request: HttpRequest) -> JsonResponse:
     unreadable = ProviderGrant.objects.filter(key_missing_since__isnull=False).count()
     body: dict[str, object] = {"status": "degraded" if unreadable else "ok", "unreadable_grants": unreadable}
     if unreadable:
-        body["detail"] = (
-            f"{unreadable} grant(s) cannot be opened with the configured TOKEN_ENCRYPTION_KEYS: "
-            "restore the missing key on every process (rotate_token_keys --check counts them)"
-        )
+        if vault.mode() == vault.SEALED:
+            body["detail"] = (
+                f"{unreadable} grant(s) cannot be opened with the worker's TOKEN_SEAL_PRIVATE_KEYS: "
+                "restore the missing private key on the worker (rotate_token_keys --check counts them)"
+            )
+        else:
+            body["detail"] = (
+                f"{unreadable} grant(s) cannot be opened with the configured TOKEN_ENCRYPTION_KEYS: "
+                "restore the missing key on every process (rotate_token_keys --check counts them)"
+            )
     return JsonResponse(body)

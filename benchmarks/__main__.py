@@ -8,6 +8,7 @@ import sys
 
 # name -> module with ``run(env)``; they run in this order.
 BENCHMARKS = {
+    "vault": "benchmarks.vault",
     "login": "benchmarks.login",
     "friends": "benchmarks.friends",
     "refresh": "benchmarks.refresh",

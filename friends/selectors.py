@@ -32,7 +32,7 @@ from accounts.models import KEY_MISSING, GrantStatus, User
 from accounts.scopes import scope_in
 from accounts.selectors import GrantAccess, grant_access_for, grant_display_status
 from friends.models import FacebookFriend, FriendSyncState, GoogleContact, SyncStatus
-from friends.services import FRIENDS_SCOPES, refresh_cooldown_left
+from friends.services import FRIENDS_SCOPES, refresh_cooldown_left, sync_queued
 
 PER_PAGE = 50
 PROVIDERS = (("facebook", "Facebook", "friends"), ("google", "Google", "contacts"))
@@ -196,6 +196,9 @@ def _display_state(link: UserSocialAuth, state: FriendSyncState | None, now: dat
         return DisplayState.PERMISSION_DECLINED, ""
     if state is None:
         return DisplayState.NEVER_SYNCED, ""
+    if sync_queued(state, now):
+        # Refresh was pressed and the worker has not started yet: show it as under way.
+        return DisplayState.SYNCING, ""
     if state.status == SyncStatus.SYNCING:
         if state.is_running(now):
             return DisplayState.SYNCING, ""

@@ -552,6 +552,16 @@ def refresh_cooldown_left(state: FriendSyncState | None, now: datetime | None = 
     return max(0, -int(-left // 1))
 
 
+def sync_queued(state: FriendSyncState, now: datetime) -> bool:
+    """True while a Refresh press's sync is queued and no sync has started since."""
+    requested = state.refresh_requested_at
+    return (
+        requested is not None
+        and now - requested < SYNC_LEASE  # a queued task lost with its broker is not waited for
+        and (state.last_attempt_at is None or state.last_attempt_at < requested)
+    )
+
+
 def sync_request(*, link_id: int, now: datetime | None = None) -> RefreshRequest:
     """A Refresh press for one link: may it queue a sync? At most one per cooldown, never two at once.
 
@@ -565,13 +575,7 @@ def sync_request(*, link_id: int, now: datetime | None = None) -> RefreshRequest
         cooldown_left = refresh_cooldown_left(state, now)
         if cooldown_left:
             return RefreshRequest(RefreshDecision.COOLING_DOWN, retry_in=cooldown_left)
-        requested = state.refresh_requested_at
-        queued = (
-            requested is not None
-            and now - requested < SYNC_LEASE  # a queued task lost with its broker is not waited for
-            and (state.last_attempt_at is None or state.last_attempt_at < requested)
-        )
-        if queued or state.is_running(now):
+        if sync_queued(state, now) or state.is_running(now):
             return RefreshRequest(RefreshDecision.ALREADY_QUEUED)
         FriendSyncState.objects.filter(pk=state.pk).update(refresh_requested_at=now, updated_at=now)
     return RefreshRequest(RefreshDecision.QUEUED)

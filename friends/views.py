@@ -9,10 +9,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from friends import services, tasks
-from friends.selectors import PROVIDERS, friends_sections_for, links_to_sync
+from friends.selectors import PROVIDERS, DisplayState, friends_sections_for, links_to_sync
 from socialsite.ratelimits import rate_limited, wait_words
 
 MAX_QUERY_LENGTH = 100
+RELOAD_SECONDS = 3
 
 
 @login_required
@@ -24,9 +25,15 @@ def index(request: HttpRequest) -> HttpResponse:
     user = request.user
     # Asked once, here, where the badges are: it is their own email that would be matched.
     ask_findable = bool(user.email) and user.findable_by_email_answered_at is None  # type: ignore[union-attr]
-    return render(
-        request, "friends/index.html", {"sections": sections, "query": query, "ask_findable": ask_findable}
-    )
+    # A sync under way (or not yet run after sign-in): the page follows it, reloading itself.
+    waiting = any(section.state in (DisplayState.SYNCING, DisplayState.NEVER_SYNCED) for section in sections)
+    context = {
+        "sections": sections,
+        "query": query,
+        "ask_findable": ask_findable,
+        "reload_in": RELOAD_SECONDS if waiting else 0,
+    }
+    return render(request, "friends/index.html", context)
 
 
 @login_required

@@ -109,9 +109,27 @@ FRIENDS_SYNC_TIME_LIMIT = 360
 # Comma-separated Fernet keys, newest first. Development derives one key from the
 # development SECRET_KEY so `make run` needs nothing; production must set its own.
 _DEV_TOKEN_KEY = base64.urlsafe_b64encode(hashlib.sha256(f"vault:{SECRET_KEY}".encode()).digest()).decode()
-TOKEN_ENCRYPTION_KEYS = env_list("TOKEN_ENCRYPTION_KEYS") or (
-    [_DEV_TOKEN_KEY] if DEBUG else [env_required("TOKEN_ENCRYPTION_KEYS")]
-)
+# TOKEN_VAULT=shared (default): every process holds TOKEN_ENCRYPTION_KEYS and can open tokens.
+# TOKEN_VAULT=sealed: every process seals with TOKEN_SEAL_PUBLIC_KEY; only the worker holds
+# TOKEN_SEAL_PRIVATE_KEYS (newest first) and opens them (checks below, after the broker).
+TOKEN_VAULT = env_str("TOKEN_VAULT", "shared").lower()
+if TOKEN_VAULT not in ("shared", "sealed"):
+    raise ImproperlyConfigured(f"TOKEN_VAULT must be shared or sealed, got {TOKEN_VAULT!r}.")
+# Which process this is: web (default), worker (`make worker`), or beat. Set by whoever starts
+# the process, never inferred from code: a web process importing Celery is still the web.
+PROCESS_ROLE = env_str("PROCESS_ROLE", "web").lower()
+if PROCESS_ROLE not in ("web", "worker", "beat"):
+    raise ImproperlyConfigured(f"PROCESS_ROLE must be web, worker or beat, got {PROCESS_ROLE!r}.")
+TOKEN_SEAL_PUBLIC_KEY = env_str("TOKEN_SEAL_PUBLIC_KEY")
+TOKEN_SEAL_PRIVATE_KEYS = env_list("TOKEN_SEAL_PRIVATE_KEYS")
+if TOKEN_VAULT == "sealed":
+    # No development fallback: a key derived from SECRET_KEY would let the web open tokens.
+    # On the worker, TOKEN_ENCRYPTION_KEYS is only there while migrating from shared mode.
+    TOKEN_ENCRYPTION_KEYS = env_list("TOKEN_ENCRYPTION_KEYS")
+else:
+    TOKEN_ENCRYPTION_KEYS = env_list("TOKEN_ENCRYPTION_KEYS") or (
+        [_DEV_TOKEN_KEY] if DEBUG else [env_required("TOKEN_ENCRYPTION_KEYS")]
+    )
 
 # --- Django ------------------------------------------------------------------------------
 INSTALLED_APPS = [
@@ -238,6 +256,17 @@ if not REDIS_URL:
 # (a single-box install that accepts that trade-off).
 _BROKER_URL = env_str("CELERY_BROKER_URL") or REDIS_URL
 TASKS_INLINE = env_bool("TASKS_INLINE", DEBUG and not _BROKER_URL)
+if TOKEN_VAULT == "sealed":
+    from socialsite.sealed_checks import check_sealed_settings
+
+    check_sealed_settings(
+        role=PROCESS_ROLE,
+        public_key=TOKEN_SEAL_PUBLIC_KEY,
+        private_keys=TOKEN_SEAL_PRIVATE_KEYS,
+        fernet_keys=TOKEN_ENCRYPTION_KEYS,
+        broker=_BROKER_URL,
+        tasks_inline=TASKS_INLINE,
+    )
 if not TASKS_INLINE and not _BROKER_URL:
     raise ImproperlyConfigured(
         "REDIS_URL is not set; it is required when DEBUG is off: background tasks (friends sync, "
@@ -245,6 +274,11 @@ if not TASKS_INLINE and not _BROKER_URL:
         "set TASKS_INLINE=true to run them inside the web request instead (see .env.example)."
     )
 CELERY_BROKER_URL = _BROKER_URL or "memory://"
+# The queue tasks go to and the worker consumes (Celery's default name unless set).
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
+# Sealed mode: nobody steers the worker through the broker (celery control: shutdown, pool
+# restarts, rate limits); a web process can queue work there, nothing more.
+CELERY_WORKER_ENABLE_REMOTE_CONTROL = TOKEN_VAULT != "sealed"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = TASKS_INLINE
 CELERY_TASK_EAGER_PROPAGATES = True

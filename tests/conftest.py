@@ -128,10 +128,17 @@ def celery_inline_unless_worker(request: pytest.FixtureRequest):
     With REDIS_URL set (CI's second pass) the settings would queue tasks for a worker; only
     the tests that start one should, or a queued task would simply never run.
     """
+    from django.conf import settings
+
     from socialsite.celery import app
 
     previous = app.conf.task_always_eager
-    app.conf.task_always_eager = request.node.get_closest_marker("worker") is None
+    # A sealed-mode suite is sealed mode's web tier: it cannot run a task that opens a token,
+    # so nothing runs inline; its live-server tests get the suite's worker (below).
+    sealed_suite = settings.TOKEN_VAULT == "sealed"
+    app.conf.task_always_eager = request.node.get_closest_marker("worker") is None and not sealed_suite
+    if sealed_suite and "sandbox" in request.fixturenames:
+        request.getfixturevalue("celery_worker")
     yield
     app.conf.task_always_eager = previous
 
@@ -145,3 +152,40 @@ def celery_worker(request: pytest.FixtureRequest, django_db_setup, sandbox_serve
     worker = start_worker(sandbox_server.url)
     yield worker
     worker.stop()
+
+
+@pytest.fixture(scope="session")
+def sealed_keypair() -> tuple[str, str]:
+    """A sealed-mode ``(public, private)`` pair for the sealed tests of a shared-mode suite."""
+    from accounts.vault_sealed import generate_keypair
+
+    return generate_keypair()
+
+
+@pytest.fixture(scope="session")
+def sealed_worker(request: pytest.FixtureRequest, django_db_setup, sandbox_server, sealed_keypair):
+    """A real sealed-mode worker (private key, PROCESS_ROLE=worker) on a queue of its own."""
+    from tests.worker import start_sealed_worker
+
+    require(bool(os.environ.get("REDIS_URL")), "REDIS_URL is not set; worker tests need Redis")
+    public, private = sealed_keypair
+    worker = start_sealed_worker(sandbox_server.url, public_key=public, private_key=private)
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture
+def sealed_web(settings, sealed_keypair, sealed_worker):
+    """This test process as sealed mode's web tier: the public key only, tasks to the sealed worker."""
+    from socialsite.celery import app
+    from tests.worker import SEALED_QUEUE
+
+    settings.TOKEN_VAULT = "sealed"
+    settings.PROCESS_ROLE = "web"
+    settings.TOKEN_SEAL_PUBLIC_KEY = sealed_keypair[0]
+    settings.TOKEN_SEAL_PRIVATE_KEYS = []
+    settings.TOKEN_ENCRYPTION_KEYS = []
+    previous = app.conf.task_default_queue
+    app.conf.task_default_queue = SEALED_QUEUE
+    yield settings
+    app.conf.task_default_queue = previous

@@ -31,4 +31,20 @@ PROVIDER_AND_MODE_VARIABLES = (
 for _name in PROVIDER_AND_MODE_VARIABLES:
     os.environ.pop(_name, None)
 
+# The vault's mode. TOKEN_VAULT=sealed runs the suite as sealed mode's web tier (CI's sealed
+# browser pass): this process gets a fresh public key and never a private one; the worker
+# the tests start (tests/worker.py) gets the private key from SUITE_SEAL_PRIVATE_KEY.
+# Whatever keys the shell exports are dropped, so the suite never touches real ones.
+for _name in ("PROCESS_ROLE", "TOKEN_SEAL_PUBLIC_KEY", "TOKEN_SEAL_PRIVATE_KEYS"):
+    os.environ.pop(_name, None)
+if os.environ.get("TOKEN_VAULT", "").strip().lower() == "sealed":
+    from accounts.vault_sealed import generate_keypair
+
+    os.environ.pop("TOKEN_ENCRYPTION_KEYS", None)
+    if not os.environ.get("SUITE_SEAL_PRIVATE_KEY"):
+        _public, os.environ["SUITE_SEAL_PRIVATE_KEY"] = generate_keypair()
+    from accounts.vault_sealed import public_of
+
+    os.environ["TOKEN_SEAL_PUBLIC_KEY"] = public_of(os.environ["SUITE_SEAL_PRIVATE_KEY"])
+
 from socialsite.settings import *  # noqa: E402, F403

@@ -18,8 +18,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 class Worker:
-    def __init__(self, env: dict[str, str]):
-        self.log = ROOT / "artifacts" / "celery-worker.log"
+    def __init__(self, env: dict[str, str], *, name: str = "celery-worker", queue: str = ""):
+        self.log = ROOT / "artifacts" / f"{name}.log"
         self.log.parent.mkdir(exist_ok=True)
         command = [
             sys.executable,
@@ -35,6 +35,7 @@ class Worker:
             "--without-mingle",
             "--without-gossip",
             "--without-heartbeat",
+            *(["--queues", queue] if queue else []),
         ]
         self._out = self.log.open("w")
         self.process = subprocess.Popen(
@@ -63,17 +64,54 @@ class Worker:
         self._out.close()
 
 
-def start_worker(sandbox_url: str) -> Worker:
-    env = {
+def _env(sandbox_url: str) -> dict[str, str]:
+    return {
         **os.environ,  # the provider and mode variables already dropped by tests/settings.py
         # The project's settings: the suite's own would drop the provider URLs set here.
         "DJANGO_SETTINGS_MODULE": "socialsite.settings",
         **provider_settings(sandbox_url),
         "DATABASE_URL": database_url(connection.settings_dict),
         "REDIS_URL": os.environ["REDIS_URL"],
-        "TOKEN_ENCRYPTION_KEYS": ",".join(settings.TOKEN_ENCRYPTION_KEYS),
         "PYTHONUNBUFFERED": "1",
     }
+
+
+def worker_seal_env(public_key: str, private_key: str, fernet_keys: tuple[str, ...] = ()) -> dict[str, str]:
+    """What sealed mode's worker is given: the role, the public key and the private keys."""
+    env = {
+        "TOKEN_VAULT": "sealed",
+        "PROCESS_ROLE": "worker",
+        "TOKEN_SEAL_PUBLIC_KEY": public_key,
+        "TOKEN_SEAL_PRIVATE_KEYS": private_key,
+    }
+    if fernet_keys:
+        env["TOKEN_ENCRYPTION_KEYS"] = ",".join(fernet_keys)
+    return env
+
+
+def start_worker(sandbox_url: str) -> Worker:
+    """The suite's worker, in the suite's mode (sealed: it alone gets the private key)."""
+    env = _env(sandbox_url)
+    if settings.TOKEN_VAULT == "sealed":
+        env.pop("TOKEN_ENCRYPTION_KEYS", None)
+        env.update(worker_seal_env(settings.TOKEN_SEAL_PUBLIC_KEY, os.environ["SUITE_SEAL_PRIVATE_KEY"]))
+    else:
+        env["TOKEN_ENCRYPTION_KEYS"] = ",".join(settings.TOKEN_ENCRYPTION_KEYS)
     worker = Worker(env)
+    worker.wait_ready()
+    return worker
+
+
+SEALED_QUEUE = "suite-sealed"
+
+
+def start_sealed_worker(sandbox_url: str, *, public_key: str, private_key: str) -> Worker:
+    """A sealed-mode worker beside the suite's own, on a queue of its own (``SEALED_QUEUE``),
+    for the sealed tests of a suite that otherwise runs in shared mode."""
+    env = _env(sandbox_url)
+    env.pop("TOKEN_ENCRYPTION_KEYS", None)
+    env.update(worker_seal_env(public_key, private_key))
+    env["CELERY_TASK_DEFAULT_QUEUE"] = SEALED_QUEUE
+    worker = Worker(env, name="celery-worker-sealed", queue=SEALED_QUEUE)
     worker.wait_ready()
     return worker

@@ -10,6 +10,7 @@ from social_django.models import UserSocialAuth
 
 from accounts.models import ProviderGrant, User
 from tests.browser.flows import sign_in
+from tests.worker_keys import access_token_as_worker
 
 pytestmark = pytest.mark.browser
 
@@ -45,7 +46,7 @@ def test_cancel_at_the_consent_page_shows_the_error_page_with_try_again(sandbox,
 def test_sign_out_clear_cookies_and_come_back_to_the_same_account(sandbox, ada, page):
     sign_in(page, sandbox, "facebook", ada.name)
     first_user = User.objects.get()
-    first_token = ProviderGrant.objects.get().get_access_token()
+    first_token = access_token_as_worker(ProviderGrant.objects.get())
 
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("button", name="Continue with Facebook")).to_be_visible()
@@ -53,7 +54,7 @@ def test_sign_out_clear_cookies_and_come_back_to_the_same_account(sandbox, ada, 
     sign_in(page, sandbox, "facebook", ada.name)
 
     assert list(User.objects.all()) == [first_user]
-    assert ProviderGrant.objects.get().get_access_token() != first_token
+    assert access_token_as_worker(ProviderGrant.objects.get()) != first_token
 
 
 def test_link_google_then_disconnect_it_from_the_connections_page(sandbox, ada, page, screenshot):

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from accounts import tokens
+from accounts import tokens, vault
 from accounts.management.progress import Progress
 
 
@@ -27,6 +27,12 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=100)
 
     def handle(self, *args: Any, within: int | None, batch_size: int, **options: Any) -> None:
+        if not vault.can_open():
+            raise CommandError(
+                "Sealed mode: refresh_tokens runs on the worker (PROCESS_ROLE=worker, with "
+                "TOKEN_SEAL_PRIVATE_KEYS): this process cannot open tokens.",
+                returncode=2,
+            )
         window = timedelta(seconds=within) if within is not None else None
         recovered = tokens.grants_recheck_key_missing()
         if recovered:

@@ -1,12 +1,17 @@
 """Re-encrypt every stored token under the newest key: ``manage.py rotate_token_keys``.
 
+Shared mode: under the first key in TOKEN_ENCRYPTION_KEYS. Sealed mode: under
+TOKEN_SEAL_PUBLIC_KEY, opening with TOKEN_SEAL_PRIVATE_KEYS, so it runs on the worker
+(``PROCESS_ROLE=worker``), the only process that holds them. Fernet ciphertexts left from
+shared mode are not this command's in sealed mode: ``seal_stored_tokens`` moves them.
+
 Batched, idempotent and resumable: rows already under the newest key are skipped, so an
 interrupted run is simply run again. The count of what is left is taken by re-reading the
 whole table after the pass (a refresh running meanwhile may have written a row back), and
 the command exits non-zero while anything is left or unreadable.
 
 ``--check`` changes nothing: it counts which configured key opens each ciphertext. An old
-key can be removed from TOKEN_ENCRYPTION_KEYS once it opens none and none is unreadable.
+key can be removed once it opens none and none is unreadable.
 """
 
 from __future__ import annotations
@@ -16,18 +21,19 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
 
 from accounts import vault
-from accounts.exceptions import TokenUnreadable
-from accounts.management.progress import Progress
-from accounts.models import CIPHERTEXT_FIELDS, ProviderGrant
+from accounts.management.reseal import reseal_pass, stored_ciphertexts
 
 UNREADABLE = None
+NOT_SEALED = "fernet"
 
 
 class Command(BaseCommand):
-    help = "Re-encrypt every stored token under the first key in TOKEN_ENCRYPTION_KEYS (--check: only count)."
+    help = (
+        "Re-encrypt every stored token under the newest key: TOKEN_ENCRYPTION_KEYS' first (shared "
+        "mode) or TOKEN_SEAL_PUBLIC_KEY (sealed mode, on the worker). --check: only count."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--batch-size", type=int, default=500)
@@ -46,77 +52,72 @@ class Command(BaseCommand):
     def handle(
         self, *args: Any, batch_size: int, max_batches: int | None, check: bool, **options: Any
     ) -> None:
+        sealed = vault.mode() == vault.SEALED
+        if not vault.can_open():
+            raise CommandError(
+                "Sealed mode: rotate_token_keys runs on the worker (PROCESS_ROLE=worker, with "
+                "TOKEN_SEAL_PRIVATE_KEYS): this process cannot open tokens.",
+                returncode=2,
+            )
         if not check:
-            self._rotate(batch_size, max_batches)
-        positions = self._census(batch_size)
-        old = sum(count for position, count in positions.items() if position not in (0, UNREADABLE))
+            counts = reseal_pass(
+                self.stdout,
+                wants=self._wants(sealed),
+                label="rotating",
+                batch_size=batch_size,
+                max_batches=max_batches,
+            )
+            self.stdout.write(
+                f"{counts.rewritten} rotated, {counts.current} already current, "
+                f"{counts.unreadable} unreadable (no key opens them)"
+            )
+        positions = self._census(batch_size, sealed)
+        old = sum(count for position, count in positions.items() if isinstance(position, int) and position)
         unreadable = positions[UNREADABLE]
+        not_sealed = positions[NOT_SEALED]
         if check:
-            self._report(positions)
+            self._report(positions, sealed)
         else:
-            self.stdout.write(f"{old + unreadable} left to do (whole table re-checked)")
+            self.stdout.write(f"{old + unreadable + not_sealed} left to do (whole table re-checked)")
+        keys = "TOKEN_SEAL_PRIVATE_KEYS on the worker" if sealed else "TOKEN_ENCRYPTION_KEYS"
         if old or unreadable:
             raise CommandError(
                 f"{old} ciphertext(s) still under an old key, {unreadable} unreadable: "
-                "keep every old key in TOKEN_ENCRYPTION_KEYS"
+                f"keep every old key in {keys}"
                 + (" and run rotate_token_keys again." if old else ".")
                 + (" Unreadable ones need the key that wrote them." if unreadable else ""),
                 returncode=1,
             )
+        if not_sealed:
+            raise CommandError(
+                f"{not_sealed} Fernet ciphertext(s) from shared mode are not sealed yet: run "
+                "seal_stored_tokens on the worker (with TOKEN_ENCRYPTION_KEYS) to seal them.",
+                returncode=1,
+            )
 
-    def _rotate(self, batch_size: int, max_batches: int | None) -> None:
-        total = ProviderGrant.objects.count()
-        progress = Progress(self.stdout, total, "rotating")
-        rotated = current = unreadable = batches = 0
-        last_pk = 0
-        while max_batches is None or batches < max_batches:
-            with transaction.atomic():
-                # Locked while rewritten: a refresh's write-back waits for this batch to commit.
-                batch = list(
-                    ProviderGrant.objects.select_for_update()
-                    .filter(pk__gt=last_pk)
-                    .order_by("pk")
-                    .only("pk", *CIPHERTEXT_FIELDS)[:batch_size]
-                )
-                if not batch:
-                    break
-                for grant in batch:
-                    changed = []
-                    for field in CIPHERTEXT_FIELDS:
-                        ciphertext = getattr(grant, field)
-                        if not ciphertext or vault.is_current(ciphertext):
-                            continue
-                        try:
-                            setattr(grant, field, vault.rotate_ciphertext(ciphertext))
-                        except TokenUnreadable:
-                            unreadable += 1
-                            continue
-                        changed.append(field)
-                    if changed:
-                        grant.save(update_fields=changed)
-                        rotated += 1
-                    else:
-                        current += 1
-                last_pk = batch[-1].pk
-            batches += 1
-            progress.step(len(batch))
-        progress.close()
-        self.stdout.write(
-            f"{rotated} rotated, {current} already current, {unreadable} unreadable (no key opens them)"
-        )
+    @staticmethod
+    def _wants(sealed: bool):  # type: ignore[no-untyped-def]
+        if sealed:
+            return lambda ciphertext: vault.scheme_of(ciphertext) == vault.SEALED and not vault.is_current(
+                ciphertext
+            )
+        return lambda ciphertext: not vault.is_current(ciphertext)
 
-    def _census(self, batch_size: int) -> Counter[int | None]:
+    def _census(self, batch_size: int, sealed: bool) -> Counter[int | str | None]:
         """How many ciphertexts each key position opens (``None``: none does). Reads only."""
-        positions: Counter[int | None] = Counter({0: 0, UNREADABLE: 0})
-        rows = ProviderGrant.objects.order_by("pk").values_list(*CIPHERTEXT_FIELDS)
-        for ciphertexts in rows.iterator(chunk_size=batch_size):
-            for ciphertext in ciphertexts:
-                if ciphertext:
-                    positions[vault.key_position(ciphertext)] += 1
+        positions: Counter[int | str | None] = Counter({0: 0, UNREADABLE: 0, NOT_SEALED: 0})
+        for ciphertext in stored_ciphertexts(batch_size):
+            if sealed and vault.scheme_of(ciphertext) != vault.SEALED:
+                positions[NOT_SEALED] += 1
+            else:
+                positions[vault.key_position(ciphertext)] += 1
         return positions
 
-    def _report(self, positions: Counter[int | None]) -> None:
-        for index in range(len(settings.TOKEN_ENCRYPTION_KEYS)):
+    def _report(self, positions: Counter[int | str | None], sealed: bool) -> None:
+        keys = settings.TOKEN_SEAL_PRIVATE_KEYS if sealed else settings.TOKEN_ENCRYPTION_KEYS
+        for index in range(len(keys)):
             name = f"key {index + 1}" + (" (newest)" if index == 0 else "")
             self.stdout.write(f"{name}: {positions[index]}")
         self.stdout.write(f"unreadable: {positions[UNREADABLE]}")
+        if sealed:
+            self.stdout.write(f"not sealed yet (Fernet, for seal_stored_tokens): {positions[NOT_SEALED]}")
