@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0006_grant_data_access_expired'),
+        ('accounts', '0007_forget_unverified_provider_emails'),
     ]
 
     operations = [
