@@ -122,6 +122,15 @@ def rate_limit_counts_per_test(settings):
 
 
 @pytest.fixture(autouse=True)
+def provider_budget_per_test(settings):
+    """Each test draws from fresh provider budgets (socialsite.quota), in-process or in Redis:
+    a 429 one test provokes pauses that provider for the fleet, not for the tests after it."""
+    import uuid
+
+    settings.PROVIDER_BUDGET_PREFIX = f"budget:test-{uuid.uuid4().hex[:12]}:"
+
+
+@pytest.fixture(autouse=True)
 def celery_inline_unless_worker(request: pytest.FixtureRequest):
     """Tasks run inline in the test process, except in ``worker`` tests, which use the broker.
 
