@@ -60,9 +60,11 @@ serve: $(VENV)/.installed
 	$(PY) manage.py prepare
 	$(BIN)/gunicorn --config socialsite/gunicorn.conf.py --bind 127.0.0.1:$(PORT)
 
-## Celery worker with the beat schedule embedded (needs REDIS_URL).
+## Celery worker with the beat schedule embedded (needs REDIS_URL, or CELERY_BROKER_URL for the
+## broker): people's own syncs first, then the schedule's.
 worker: $(VENV)/.installed
-	$(BIN)/celery -A socialsite worker --beat --loglevel INFO --concurrency $${CELERY_CONCURRENCY:-2}
+	$(BIN)/celery -A socialsite worker --beat --loglevel INFO --concurrency $${CELERY_CONCURRENCY:-2} \
+		--queues $${CELERY_QUEUE:-celery},$${CELERY_QUEUE:-celery}.scheduled
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

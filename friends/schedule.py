@@ -83,8 +83,12 @@ def _dt(value: datetime) -> Any:
     return connection.ops.adapt_datetimefield_value(value)
 
 
-def _next_at_sql(now: datetime, state_alias: str) -> tuple[str, list[Any]]:
-    """SQL for the row's next sync time from now: NULL for an unusable grant, else by activity."""
+def _next_at_sql(now: datetime, state_alias: str, *, active: bool = False) -> tuple[str, list[Any]]:
+    """SQL for the row's next sync time from now: NULL for an unusable grant, else by activity.
+
+    ``active``: the person is here now (they signed in or pressed Refresh), whatever
+    ``last_login`` says yet (a sign-in's sync can run before its login is recorded).
+    """
     t = _tables()
     refreshable = sorted(REFRESH_AHEAD)
     marks = ", ".join(["%s"] * len(refreshable)) or "NULL"
@@ -99,13 +103,16 @@ def _next_at_sql(now: datetime, state_alias: str) -> tuple[str, list[Any]]:
         f" WHERE lk.id = {state_alias}.link_id)"
     )
     whens = [f"WHEN NOT {usable} THEN NULL"]
+    if active:
+        last_login = "%s"
     for within, every in settings.FRIENDS_SYNC_TIERS:
         if within is None:
             whens.append("ELSE %s")
             params.append(_dt(now + timedelta(seconds=every)))
             break
         whens.append(f"WHEN {last_login} >= %s THEN %s")
-        params += [_dt(now - timedelta(seconds=within)), _dt(now + timedelta(seconds=every))]
+        params += [*([_dt(now)] if active else []), _dt(now - timedelta(seconds=within))]
+        params.append(_dt(now + timedelta(seconds=every)))
     return "CASE " + " ".join(whens) + " END", params
 
 
@@ -135,10 +142,10 @@ def claim_due(*, provider: str, now: datetime, limit: int) -> list[tuple[int, bo
 
 
 def reschedule(*, link_id: int, now: datetime | None = None) -> None:
-    """Put one account's next sync at its interval from now (after a sync asked for by a person)."""
+    """After a sync a person asked for (sign-in, Refresh): the next one at the active interval."""
     now = now or timezone.now()
     t = _tables()
-    next_at, params = _next_at_sql(now, "target")
+    next_at, params = _next_at_sql(now, "target", active=True)
     with connection.cursor() as cursor:
         sql = f"UPDATE {t['state']} AS target SET next_sync_at = {next_at} WHERE link_id = %s"
         cursor.execute(sql, [*params, link_id])

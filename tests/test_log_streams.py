@@ -174,7 +174,7 @@ def test_no_code_token_or_secret_reaches_any_log_stream(gunicorn, celery_worker,
     refreshed = ada_browser.post_form(ada_browser.get("/friends/"), "/friends/refresh/")
     assert refreshed.status_code == 200 and "Refreshing" in refreshed.text
     long_ago = timezone.now() - timedelta(days=200)  # refresh tokens at risk of lapsing unused
-    ProviderGrant.objects.update(
+    ProviderGrant.objects.filter(provider="google").update(
         expires_at=timezone.now() + timedelta(seconds=60), last_refreshed_at=long_ago
     )
     refresh_grants_at_risk.delay()
@@ -188,7 +188,7 @@ def test_no_code_token_or_secret_reaches_any_log_stream(gunicorn, celery_worker,
     issued = list(SandboxToken.objects.values_list("value", flat=True))
     issued += list(SandboxAuthCode.objects.values_list("value", flat=True))
     secrets = [*issued, settings.FACEBOOK_APP_SECRET, settings.GOOGLE_CLIENT_SECRET]
-    assert len(issued) >= 10 and all(value.startswith("sbx-") for value in issued)
+    assert len(issued) >= 9 and all(value.startswith("sbx-") for value in issued)
     streams = {
         "gunicorn stdout (access log)": gunicorn.stdout.read_text(),
         "gunicorn stderr (error log, Django's log)": gunicorn.stderr.read_text(),

@@ -1,4 +1,9 @@
-"""A real Celery worker process for ``worker`` tests: consumes from REDIS_URL, writes to the test DB."""
+"""A real Celery worker process for ``worker`` tests: consumes from the broker, writes to the test DB.
+
+The broker is CELERY_BROKER_URL when set (CI's RabbitMQ run), else REDIS_URL. Every test run
+has its own queue names and budget keys (``RUN``), so runs of several engineers sharing one
+RabbitMQ or Redis never take each other's messages or spend each other's budgets.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 from django.conf import settings
@@ -15,11 +21,15 @@ from sandbox.endpoints import provider_settings
 from socialsite.env import database_url
 
 ROOT = Path(__file__).resolve().parent.parent
+# Set by tests/conftest.py before anything starts, so every process of the run inherits them.
+RUN = os.environ.get("SOCIALSITE_TEST_RUN") or uuid.uuid4().hex[:10]
+QUEUE = os.environ.get("CELERY_QUEUE") or f"socialsite-test-{RUN}"
+BUDGET_PREFIX = os.environ.get("PROVIDER_BUDGET_PREFIX") or f"budget:run-{RUN}:"
 
 
 class Worker:
-    def __init__(self, env: dict[str, str]):
-        self.log = ROOT / "artifacts" / "celery-worker.log"
+    def __init__(self, env: dict[str, str], *, name: str = "celery-worker"):
+        self.log = ROOT / "artifacts" / f"{name}.log"
         self.log.parent.mkdir(exist_ok=True)
         command = [
             sys.executable,
@@ -35,6 +45,11 @@ class Worker:
             "--without-mingle",
             "--without-gossip",
             "--without-heartbeat",
+            # People's own syncs first, then the schedule's (see socialsite.settings).
+            "-Q",
+            f"{env['CELERY_QUEUE']},{env['CELERY_QUEUE']}.scheduled",
+            "--hostname",
+            f"{name}-{RUN}@%h",
         ]
         self._out = self.log.open("w")
         self.process = subprocess.Popen(
@@ -63,7 +78,10 @@ class Worker:
         self._out.close()
 
 
-def start_worker(sandbox_url: str) -> Worker:
+def start_worker(
+    sandbox_url: str, *, broker_url: str | None = None, name: str = "celery-worker", **extra: str
+) -> Worker:
+    """A worker on this run's queue; ``broker_url`` overrides the broker (REDIS_URL stays the cache)."""
     env = {
         **os.environ,  # the provider and mode variables already dropped by tests/settings.py
         # The project's settings: the suite's own would drop the provider URLs set here.
@@ -73,7 +91,21 @@ def start_worker(sandbox_url: str) -> Worker:
         "REDIS_URL": os.environ["REDIS_URL"],
         "TOKEN_ENCRYPTION_KEYS": ",".join(settings.TOKEN_ENCRYPTION_KEYS),
         "PYTHONUNBUFFERED": "1",
+        "CELERY_QUEUE": QUEUE,
+        "PROVIDER_BUDGET_PREFIX": BUDGET_PREFIX,
+        **extra,
     }
-    worker = Worker(env)
+    if broker_url:
+        env["CELERY_BROKER_URL"] = broker_url
+    worker = Worker(env, name=name)
     worker.wait_ready()
     return worker
+
+
+def publish_to_this_runs_queue() -> None:
+    """This process queues where this run's workers consume (the app was configured at import)."""
+    from socialsite.celery import app
+
+    app.conf.task_default_queue = QUEUE
+    settings.CELERY_TASK_DEFAULT_QUEUE = QUEUE
+    settings.FRIENDS_SCHEDULED_QUEUE = f"{QUEUE}.scheduled"
