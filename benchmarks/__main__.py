@@ -12,6 +12,7 @@ BENCHMARKS = {
     "friends": "benchmarks.friends",
     "refresh": "benchmarks.refresh",
     "load": "benchmarks.load",
+    "scale": "benchmarks.scale",
 }
 
 

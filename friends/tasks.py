@@ -79,11 +79,7 @@ def sync_link(  # type: ignore[no-untyped-def]
         return "timed_out"
     if not scheduled and outcome.result != services.SyncResult.UP_TO_DATE:
         schedule.reschedule(link_id=link_id)
-    if outcome.grant_wait_until is not None:
-        # This grant's own limit: the schedule comes back when it resets; nobody else waits.
-        until = datetime.fromtimestamp(outcome.grant_wait_until, tz=UTC)
-        schedule.defer(link_id=link_id, until=until)
-        logger.info("friends sync deferred to the grant's limit reset: link=%s", link_id)
+    if apply_grant_limit(link_id=link_id, outcome=outcome):
         return "deferred"
     # Without a broker (tasks inline, in the request that asked) nothing can wait for a
     # countdown: the page shows "Try again" instead.
@@ -97,6 +93,16 @@ def sync_link(  # type: ignore[no-untyped-def]
     if outcome.retryable and not inline and self.request.retries < self.max_retries:
         raise self.retry(countdown=retry_countdown(outcome, self.request.retries))
     return str(outcome.result)
+
+
+def apply_grant_limit(*, link_id: int, outcome: services.SyncOutcome) -> bool:
+    """A limit of this grant's own (scope "user"): its next sync waits for the reset, nobody
+    else does, and the task is not requeued. True when that was the case."""
+    if outcome.grant_wait_until is None:
+        return False
+    schedule.defer(link_id=link_id, until=datetime.fromtimestamp(outcome.grant_wait_until, tz=UTC))
+    logger.info("friends sync deferred to the grant's limit reset: link=%s", link_id)
+    return True
 
 
 @shared_task(ignore_result=True)

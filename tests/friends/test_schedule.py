@@ -4,7 +4,7 @@ two ticks can never share (PostgreSQL: two connections at once; SQLite: writers 
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection, transaction
@@ -185,3 +185,31 @@ def test_the_beat_task_runs_a_tick():
     report = tasks.sync_due.apply().result
 
     assert report["queued"]["facebook"] == 1 and report["backlog"] == 0
+
+
+def test_a_grants_own_rate_limit_moves_only_that_accounts_next_sync():
+    """A client that says "this grant must wait until T" (scope "user", as GitHub's per-token
+    limit): the sync ends at once, that account is due again at T, the others are untouched,
+    and nothing pauses the provider for the fleet."""
+    from accounts.clients.errors import ProviderRateLimited
+    from friends.services import friends_sync
+    from socialsite import quota
+    from tests.friends.factories import ScriptedGraphClient
+
+    now = timezone.now()
+    limited = account(provider="facebook", due_at=now, expires_at=now + timedelta(days=30))
+    other = account(provider="facebook", due_at=now, expires_at=now + timedelta(days=30))
+    reset = (now + timedelta(minutes=40)).timestamp()
+    grant = limited.link.grant
+    client = ScriptedGraphClient([ProviderRateLimited("per-token limit", scope="user", reset_at=reset)])
+
+    outcome = friends_sync(grant=grant, client=client)
+    tasks.apply_grant_limit(link_id=limited.link_id, outcome=outcome)
+
+    limited.refresh_from_db()
+    assert outcome.rate_limited and outcome.grant_wait_until == reset
+    assert limited.next_sync_at == datetime.fromtimestamp(reset, tz=UTC)
+    assert quota.paused_for("facebook") == 0
+    queued: list[int] = []
+    schedule.tick(providers=["facebook"], enqueue=queued.append, now=now + timedelta(minutes=1))
+    assert queued == [other.link_id]
