@@ -394,6 +394,10 @@ def grants_refresh(
         for grant in ProviderGrant.objects.filter(pk__in=grant_ids[start : start + batch_size]):
             try:
                 result = grant_refresh(grant=grant, force=force)
+            except ProviderRateLimited:
+                # The provider's budget is spent or it is paused: the next pass tries again.
+                logger.warning("refresh deferred, provider busy: grant=%s %s", grant.pk, grant.provider)
+                result = RefreshResult.FAILED
             except Exception:
                 logger.exception("refresh crashed: grant=%s provider=%s", grant.pk, grant.provider)
                 result = RefreshResult.ERROR
