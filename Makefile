@@ -61,7 +61,8 @@ serve: $(VENV)/.installed
 	$(BIN)/gunicorn --config socialsite/gunicorn.conf.py --bind 127.0.0.1:$(PORT)
 
 ## Celery worker with the beat schedule embedded (needs REDIS_URL, or CELERY_BROKER_URL for the
-## broker): people's own syncs first, then the schedule's.
+## broker): people's own syncs and the schedule's on separate queues, so a person's never
+## waits behind the schedule's backlog.
 worker: $(VENV)/.installed
 	$(BIN)/celery -A socialsite worker --beat --loglevel INFO --concurrency $${CELERY_CONCURRENCY:-2} \
 		--queues $${CELERY_QUEUE:-celery},$${CELERY_QUEUE:-celery}.scheduled

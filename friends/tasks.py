@@ -1,8 +1,8 @@
 """Background friends syncs. Inline when REDIS_URL is unset (CELERY_TASK_ALWAYS_EAGER).
 
 Three ways in: after a login commits (``queue_sync_on_commit``, from the pipeline), the
-friends page's Refresh button (``queue_sync``), both on the default queue, which workers
-serve first; and the beat's tick (``sync_due``), which queues the accounts whose own "next
+friends page's Refresh button (``queue_sync``), both on the default queue, never behind the
+schedule's backlog; and the beat's tick (``sync_due``), which queues the accounts whose own "next
 sync at" has come (``friends.schedule``) on the scheduled queue. A sync whose grant is gone
 never retries: only a provider that is down gets a bounded number of retries, spaced out.
 
@@ -116,7 +116,7 @@ def sync_due() -> dict[str, object]:
 
 
 def queue_scheduled_sync(link_id: int) -> None:
-    """Queue a sync the schedule claimed, on the scheduled queue (served after people's own)."""
+    """Queue a sync the schedule claimed, on the scheduled queue (apart from people's own)."""
     sync_link.apply_async(args=[link_id], kwargs={"scheduled": True}, queue=settings.FRIENDS_SCHEDULED_QUEUE)
 
 

@@ -251,8 +251,10 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Queues: interactive work (the sync after sign-in, the Refresh button, token refreshes) goes
-# to the default queue; the schedule's syncs to their own, which a worker lists *after* the
-# default one (``-Q``), so a person waiting is served before the background backlog. The name
+# to the default queue; the schedule's syncs to their own. Workers consume both (``-Q``), in
+# turn, so a person's sync never waits behind the schedule's backlog (one FIFO queue would
+# put it after every scheduled sync already queued). For a hard guarantee, run a worker that
+# consumes only the default queue. The name
 # can be set per deployment (or per test run, so runs sharing a broker never take each
 # other's messages).
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")

@@ -45,7 +45,7 @@ class Worker:
             "--without-mingle",
             "--without-gossip",
             "--without-heartbeat",
-            # People's own syncs first, then the schedule's (see socialsite.settings).
+            # People's own syncs and the schedule's, as `make worker` (see socialsite.settings).
             "-Q",
             f"{env['CELERY_QUEUE']},{env['CELERY_QUEUE']}.scheduled",
             "--hostname",

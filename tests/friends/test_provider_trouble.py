@@ -176,6 +176,23 @@ def test_a_throttled_sync_without_retry_after_waits_at_least_a_minute(browser, a
     assert result.result == "ok"
 
 
+def test_a_spent_budget_requeues_the_sync_with_its_wait_and_calls_nobody(browser, ada, requeues, settings):
+    """The app's budget (shared by the fleet) is spent: the sync goes back to the queue with the
+    wait the budget names, without calling the provider, and goes through once it refills."""
+    browser.login("facebook", ada)
+    link_id = grant_of(ada, "facebook").social_id
+    settings.PROVIDER_CALLS_PER_MINUTE = {"facebook": 20}  # a burst of 1, then 19 a minute
+    quota.spend("facebook")  # someone else in the fleet took the last call
+
+    result = tasks.sync_link.apply(args=[link_id])
+
+    # Requeued at once (had it called Facebook, it would simply have succeeded), after
+    # 1 call / (19 / 60 a second) = 3.2 s, rounded up; then it went through.
+    assert requeues == [4]
+    assert result.result == "ok"
+    assert FriendSyncState.objects.get(link_id=link_id).status == SyncStatus.OK
+
+
 def test_requeues_are_bounded_in_number(browser, ada, requeues):
     browser.login("google", ada)
     link_id = grant_of(ada, "google").social_id
