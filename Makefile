@@ -60,12 +60,15 @@ serve: $(VENV)/.installed
 	$(PY) manage.py prepare
 	$(BIN)/gunicorn --config socialsite/gunicorn.conf.py --bind 127.0.0.1:$(PORT)
 
-## Celery worker with the beat schedule embedded (needs REDIS_URL). PROCESS_ROLE=worker: the one
-## process that may hold TOKEN_SEAL_PRIVATE_KEYS in sealed mode. `make worker WORKER_BEAT=` runs it
-## without beat, for a separate `make beat`.
+## Celery worker with the beat schedule embedded (needs REDIS_URL, or CELERY_BROKER_URL for the
+## broker): people's own syncs and the schedule's on separate queues, so a person's never
+## waits behind the schedule's backlog. PROCESS_ROLE=worker: the one process that may hold
+## TOKEN_SEAL_PRIVATE_KEYS in sealed mode. `make worker WORKER_BEAT=` runs it without beat,
+## for a separate `make beat`.
 WORKER_BEAT ?= --beat
 worker: $(VENV)/.installed
-	PROCESS_ROLE=worker $(BIN)/celery -A socialsite worker $(WORKER_BEAT) --loglevel INFO --concurrency $${CELERY_CONCURRENCY:-2}
+	PROCESS_ROLE=worker $(BIN)/celery -A socialsite worker $(WORKER_BEAT) --loglevel INFO --concurrency $${CELERY_CONCURRENCY:-2} \
+		--queues $${CELERY_QUEUE:-celery},$${CELERY_QUEUE:-celery}.scheduled
 
 ## The beat scheduler alone (it queues work and opens no token: no private key).
 beat: $(VENV)/.installed

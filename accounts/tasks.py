@@ -25,16 +25,20 @@ def run_or_queue(task: Any, *args: Any) -> bool:
     """Queue ``task``; True when it has already run (tasks inline: no broker, development)."""
     return isinstance(task.apply_async(args=list(args)), EagerResult)
 
+# At most this many grants per run: the beat runs hourly, and few grants are ever at risk.
+AT_RISK_BATCH = 1000
+
 
 @shared_task(ignore_result=True)
-def refresh_expiring_grants() -> dict[str, int]:
-    """Periodic: refresh every grant within its provider's lead time.
+def refresh_grants_at_risk() -> dict[str, int]:
+    """Periodic: refresh only the refresh tokens that would lapse unused (``tokens.grants_at_risk_ids``).
 
-    Grants flagged "encryption key missing" are re-checked first: those a configured key
-    opens again rejoin the pass; the others are skipped, untouched.
+    Access tokens are never refreshed just to keep them warm: a job refreshes the one it is
+    about to use. Grants flagged "encryption key missing" are re-checked first: those a
+    configured key opens again rejoin the pass; the others are skipped, untouched.
     """
     tokens.grants_recheck_key_missing()
-    counts = tokens.grants_refresh(grant_ids=tokens.expiring_grant_ids())
+    counts = tokens.grants_refresh(grant_ids=tokens.grants_at_risk_ids(limit=AT_RISK_BATCH), force=True)
     return {str(result): count for result, count in counts.items()}
 
 

@@ -38,10 +38,11 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.clients.errors import ProviderAuthError, ProviderError
+from accounts.clients.errors import ProviderAuthError, ProviderError, ProviderRateLimited
 from accounts.clients.google import GoogleOAuthClient
 from accounts.exceptions import NoUsableToken, TokenKeyMissing
 from accounts.expiry import expires_at_from
@@ -112,7 +113,8 @@ def access_token_for(grant: ProviderGrant) -> str:
         raise NoUsableToken(f"{grant.provider} access has ended: {LAPSED_REASON}")
     if needs_refresh(grant):
         result = grant_refresh(grant=grant)
-        grant.refresh_from_db()
+        if result != RefreshResult.REFRESHED:
+            grant.refresh_from_db()
         if result == RefreshResult.NEEDS_RECONNECT:
             raise NoUsableToken(f"{grant.provider} grant is gone: {grant.last_error}")
         if result == RefreshResult.KEY_MISSING:
@@ -131,28 +133,47 @@ def access_token_for(grant: ProviderGrant) -> str:
 
 
 def grant_refresh(*, grant: ProviderGrant, force: bool = False) -> RefreshResult:
-    """Refresh one grant now if it needs it (or ``force``), holding its lease while doing so."""
-    lease = _claim_lease(grant)
-    if lease is None:
-        _wait_for_lease(grant)
-        grant.refresh_from_db()
-        if grant.status != GrantStatus.ACTIVE:
-            return RefreshResult.NEEDS_RECONNECT
+    """Refresh one grant now if it needs it (or ``force``), holding its lease while doing so.
+
+    Two queries when it refreshes: the claim, and the write-back that also releases the lease.
+    The claim is a compare-and-set on what this process holds (status, refresh-token
+    ciphertext, and unless ``force`` an expiry within the lead time), so winning it also
+    proves ``grant`` is current and needs no re-read. On success ``grant`` holds what was
+    written. Losing the claim costs a re-read: someone holds the lease (wait for it, then
+    use their token) or the row changed (refreshed or rotated meanwhile: look again once).
+    """
+    usable = grant.status == GrantStatus.ACTIVE and not has_lapsed(grant)
+    if not force and usable and not needs_refresh(grant):
         return RefreshResult.STILL_VALID
-    try:
+    lease = _claim_lease(grant, force=force)
+    if lease is None:
         grant.refresh_from_db()
-        if grant.status != GrantStatus.ACTIVE:
-            return RefreshResult.NEEDS_RECONNECT
+        if grant.refresh_lease_until is not None and grant.refresh_lease_until >= timezone.now():
+            _wait_for_lease(grant)
+            grant.refresh_from_db()
+        elif grant.status == GrantStatus.ACTIVE and (force or needs_refresh(grant)):
+            lease = _claim_lease(grant, force=force)  # the row had changed under us: once more
+        if lease is None:
+            if grant.status != GrantStatus.ACTIVE:
+                return RefreshResult.NEEDS_RECONNECT
+            return RefreshResult.STILL_VALID
+    try:
         if has_lapsed(grant):
             grant_mark_needs_reconnect(grant=grant, reason=LAPSED_REASON)
             return RefreshResult.NEEDS_RECONNECT
-        if not force and not needs_refresh(grant):
-            return RefreshResult.STILL_VALID  # someone refreshed it while we were claiming
-        return _refresh_holding_lease(grant, lease)
-    finally:
-        ProviderGrant.objects.filter(pk=grant.pk, refresh_lease_id=lease).update(
-            refresh_lease_id="", refresh_lease_until=None
-        )
+        result = _refresh_holding_lease(grant, lease)
+    except BaseException:
+        _release_lease(grant, lease)
+        raise
+    if result != RefreshResult.REFRESHED:
+        _release_lease(grant, lease)
+    return result
+
+
+def _release_lease(grant: ProviderGrant, lease: str) -> None:
+    ProviderGrant.objects.filter(pk=grant.pk, refresh_lease_id=lease).update(
+        refresh_lease_id="", refresh_lease_until=None
+    )
 
 
 def grant_mark_needs_reconnect(
@@ -226,14 +247,20 @@ def grants_recheck_key_missing() -> int:
     return recovered
 
 
-def _claim_lease(grant: ProviderGrant) -> str | None:
+def _claim_lease(grant: ProviderGrant, *, force: bool) -> str | None:
     now = timezone.now()
     lease = secrets.token_hex(8)
-    claimed = (
-        ProviderGrant.objects.filter(pk=grant.pk)
-        .filter(Q(refresh_lease_until__isnull=True) | Q(refresh_lease_until__lt=now))
-        .update(refresh_lease_id=lease, refresh_lease_until=now + timedelta(seconds=LEASE_SECONDS))
+    claimable = ProviderGrant.objects.filter(
+        Q(refresh_lease_until__isnull=True) | Q(refresh_lease_until__lt=now),
+        pk=grant.pk,
+        status=GrantStatus.ACTIVE,
+        refresh_token_ciphertext=grant.refresh_token_ciphertext,
     )
+    ahead = REFRESH_AHEAD.get(grant.provider)
+    if not force and ahead is not None:
+        claimable = claimable.filter(expires_at__lte=now + ahead)
+    until = now + timedelta(seconds=LEASE_SECONDS)
+    claimed = claimable.update(refresh_lease_id=lease, refresh_lease_until=until)
     return lease if claimed else None
 
 
@@ -263,6 +290,10 @@ def _refresh_holding_lease(grant: ProviderGrant, lease: str) -> RefreshResult:
     except ProviderAuthError as error:
         grant_mark_needs_reconnect(grant=grant, reason=f"{error.code}: {error}")
         return RefreshResult.NEEDS_RECONNECT
+    except ProviderRateLimited:
+        # The app's budget or the provider's quota: nothing is wrong with the grant. The
+        # caller (a task) requeues itself with the wait the error names.
+        raise
     except ProviderError as error:
         ProviderGrant.objects.filter(pk=grant.pk).update(last_error=f"{error.code}: {error}"[:255])
         logger.warning("refresh failed: provider=%s uid=%s error=%s", grant.provider, grant.uid, error.code)
@@ -287,9 +318,18 @@ def _refresh_holding_lease(grant: ProviderGrant, lease: str) -> RefreshResult:
         "updated_at": now,
     }
     # Write back only while still holding the lease: a lease that expired meanwhile
-    # (very slow provider) belongs to someone else now, whose result wins.
-    written = ProviderGrant.objects.filter(pk=grant.pk, refresh_lease_id=lease).update(**fields)
-    return RefreshResult.REFRESHED if written else RefreshResult.STILL_VALID
+    # (very slow provider) belongs to someone else now, whose result wins. The same UPDATE
+    # releases the lease.
+    written = ProviderGrant.objects.filter(pk=grant.pk, refresh_lease_id=lease).update(
+        **fields, refresh_lease_id="", refresh_lease_until=None
+    )
+    if not written:
+        grant.refresh_from_db()
+        return RefreshResult.STILL_VALID
+    for name, value in fields.items():
+        setattr(grant, name, value)
+    grant.refresh_lease_id, grant.refresh_lease_until = "", None
+    return RefreshResult.REFRESHED
 
 
 def expiring_grant_ids(*, within: timedelta | None = None, now: datetime | None = None) -> list[int]:
@@ -311,6 +351,32 @@ def expiring_grant_ids(*, within: timedelta | None = None, now: datetime | None 
     )
 
 
+def grants_at_risk_ids(*, now: datetime | None = None, limit: int = 1000) -> list[int]:
+    """Ids of active grants the beat must act on, at most ``limit``, oldest use first.
+
+    Access tokens are refreshed only when a job is about to use them (``access_token_for``).
+    What the beat refreshes is a refresh token that would expire from disuse: one not used
+    for ``REFRESH_TOKEN_IDLE_DAYS[provider]`` days (Google drops refresh tokens unused for six
+    months). An account synced on schedule uses its refresh token every week at least, so
+    this catches only grants nothing else uses. Lapsed grants of sign-in-only providers are
+    included: "refreshing" one marks it "needs reconnect" without calling the provider.
+    """
+    now = now or timezone.now()
+    due = lapsed_q(now)
+    for provider, days in settings.REFRESH_TOKEN_IDLE_DAYS.items():
+        idle_since = now - timedelta(days=days)
+        used_long_ago = Q(last_refreshed_at__lt=idle_since) | Q(
+            last_refreshed_at__isnull=True, created_at__lt=idle_since
+        )
+        due |= Q(provider=provider) & ~Q(refresh_token_ciphertext="") & used_long_ago
+    return list(
+        ProviderGrant.objects.filter(due, status=GrantStatus.ACTIVE, key_missing_since__isnull=True)
+        .exclude(access_token_ciphertext="")
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
 def grants_refresh(
     *,
     grant_ids: list[int],
@@ -328,6 +394,10 @@ def grants_refresh(
         for grant in ProviderGrant.objects.filter(pk__in=grant_ids[start : start + batch_size]):
             try:
                 result = grant_refresh(grant=grant, force=force)
+            except ProviderRateLimited:
+                # The provider's budget is spent or it is paused: the next pass tries again.
+                logger.warning("refresh deferred, provider busy: grant=%s %s", grant.pk, grant.provider)
+                result = RefreshResult.FAILED
             except Exception:
                 logger.exception("refresh crashed: grant=%s provider=%s", grant.pk, grant.provider)
                 result = RefreshResult.ERROR

@@ -13,6 +13,7 @@ BENCHMARKS = {
     "friends": "benchmarks.friends",
     "refresh": "benchmarks.refresh",
     "load": "benchmarks.load",
+    "scale": "benchmarks.scale",
 }
 
 

@@ -60,10 +60,23 @@ class FriendSyncState(models.Model):
     refresh_requested_at = models.DateTimeField(null=True, blank=True)
     # Facebook: summary.total_count, every friend the person has, on this app or not.
     total_count = models.PositiveIntegerField(null=True, blank=True)
+    # When the schedule next syncs this account (friends.schedule); its interval follows the
+    # person's activity. Empty: not scheduled (a grant to reconnect, lapsed or unreadable);
+    # the next sign-in's sync puts it back on the schedule.
+    next_sync_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = "friend sync state"
+        indexes = [
+            # The beat's tick reads the due rows in this order: a partial index holds only
+            # the scheduled ones.
+            models.Index(
+                fields=["next_sync_at"],
+                name="friend_sync_next_at_idx",
+                condition=models.Q(next_sync_at__isnull=False),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"friend sync of link {self.link_id}: {self.status}"

@@ -80,6 +80,9 @@ class SyncOutcome:
     retryable: bool = False
     retry_after: float | None = None  # seconds the provider asked us to wait, when it said
     rate_limited: bool = False  # the provider asked us to slow down (with or without retry_after)
+    # This grant's own limit (scope "user", e.g. GitHub's per-token count): not before this
+    # time (epoch seconds). The schedule waits for it; the rest of the fleet carries on.
+    grant_wait_until: float | None = None
 
 
 def friends_sync(
@@ -187,6 +190,7 @@ def friends_sync(
             f"{label} asked us to slow down. We will try again shortly.",
             retry_after=error.retry_after,
             rate_limited=True,
+            grant_wait_until=error.reset_at if error.scope == "user" else None,
         )
     except PagingError as error:
         # Paging in circles will page in circles again soon: no quick retry (the schedule
@@ -496,6 +500,7 @@ def _finish(
     retry_after: float | None = None,
     rate_limited: bool = False,
     retryable: bool | None = None,
+    grant_wait_until: float | None = None,
 ) -> SyncOutcome:
     status = SyncStatus(str(result))
     if retryable is None:
@@ -516,6 +521,7 @@ def _finish(
         retryable=retryable,
         retry_after=retry_after,
         rate_limited=rate_limited,
+        grant_wait_until=grant_wait_until,
     )
 
 

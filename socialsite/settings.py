@@ -274,8 +274,6 @@ if not TASKS_INLINE and not _BROKER_URL:
         "set TASKS_INLINE=true to run them inside the web request instead (see .env.example)."
     )
 CELERY_BROKER_URL = _BROKER_URL or "memory://"
-# The queue tasks go to and the worker consumes (Celery's default name unless set).
-CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 # Sealed mode: nobody steers the worker through the broker (celery control: shutdown, pool
 # restarts, rate limits); a web process can queue work there, nothing more.
 CELERY_WORKER_ENABLE_REMOTE_CONTROL = TOKEN_VAULT != "sealed"
@@ -284,6 +282,74 @@ CELERY_TASK_ALWAYS_EAGER = TASKS_INLINE
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Queues: interactive work (the sync after sign-in, the Refresh button, token refreshes) goes
+# to the default queue; the schedule's syncs to their own. Workers consume both (``-Q``), in
+# turn, so a person's sync never waits behind the schedule's backlog (one FIFO queue would
+# put it after every scheduled sync already queued). For a hard guarantee, run a worker that
+# consumes only the default queue. The name
+# can be set per deployment (or per test run, so runs sharing a broker never take each
+# other's messages).
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
+FRIENDS_SCHEDULED_QUEUE = f"{CELERY_TASK_DEFAULT_QUEUE}.scheduled"
+# Redis redelivers an unacknowledged message after this long; a countdown (a message held
+# by a worker until its time) must stay well inside it, or it would run twice.
+# https://docs.celeryq.dev/en/stable/getting-started/backends-and-brokers/redis.html#visibility-timeout
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# The longest countdown any requeue may ask for: half the visibility timeout (Redis), and
+# under RabbitMQ's default 30-minute consumer_timeout for an unacknowledged delivery.
+# https://www.rabbitmq.com/docs/consumers#acknowledgement-timeout
+TASK_MAX_COUNTDOWN = 15 * 60
+
+# --- Provider request budgets (socialsite.quota) -----------------------------------------
+# Calls per minute each provider *app* may make, shared by every worker (through Redis when
+# REDIS_URL is set, else per process). Override one with PROVIDER_CALLS_PER_MINUTE="name=N,...".
+# - GitHub counts per user token, 5,000 an hour each, so the app-wide budget only keeps the
+#   fleet smooth; a user token's own limit is honoured per grant (``ProviderRateLimited``
+#   with scope "user"): https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api
+# - Google's People API quotas are per minute and shown only in the Cloud console
+#   (https://developers.google.com/people/v1/rate-limits): set this to the project's quota.
+# - Meta allows an app 200 calls per hour times its number of users:
+#   https://developers.facebook.com/docs/graph-api/overview/rate-limiting/ ; the default is
+#   far below that for any sizeable user base.
+PROVIDER_CALLS_PER_MINUTE: dict[str, int] = {"facebook": 3000, "google": 3000, "github": 3000}
+for _entry in env_list("PROVIDER_CALLS_PER_MINUTE"):
+    _name, _, _count = _entry.partition("=")
+    try:
+        PROVIDER_CALLS_PER_MINUTE[_name.strip()] = int(_count)
+    except ValueError as _error:
+        raise ImproperlyConfigured(
+            f"PROVIDER_CALLS_PER_MINUTE entry {_entry!r} must look like <provider>=<calls per minute>"
+        ) from _error
+# A provider that answers 429 without Retry-After is left alone this long by every worker.
+PROVIDER_PAUSE_MIN_SECONDS = 60
+# The Redis keys of the budgets and pauses start with this (a test run sets its own).
+PROVIDER_BUDGET_PREFIX = env_str("PROVIDER_BUDGET_PREFIX", "budget:")
+
+# --- Friends sync schedule (friends.schedule) ----------------------------------------------
+# How often an account's friends are synced, by how recently its person signed in: the first
+# tier whose "active within" covers their last sign-in applies (None: any). Grants that need
+# reconnecting, have lapsed or cannot be read are not synced at all.
+FRIENDS_SYNC_TIERS: list[tuple[float | None, float]] = [
+    (1 * 86400, 6 * 3600),  # active within a day: every 6 hours
+    (7 * 86400, 86400),  # within a week: daily
+    (None, 7 * 86400),  # dormant: weekly
+]
+# The beat's tick: how often it runs, and at most how many due accounts one tick queues per
+# provider (it queues fewer when the provider's budget for one tick interval is smaller).
+FRIENDS_TICK_SECONDS = env_float("FRIENDS_TICK_SECONDS", 60.0)
+FRIENDS_TICK_MAX_BATCH = env_int("FRIENDS_TICK_MAX_BATCH", 20000)
+# Provider calls one scheduled sync makes on average (a token refresh plus a page or two):
+# the tick sizes its batch as budget-per-tick / this.
+FRIENDS_CALLS_PER_SYNC = 2.0
+
+# --- Refresh tokens that would lapse unused (accounts.tokens.grants_at_risk) ---------------
+# Access tokens are refreshed only when a job is about to use them. The beat refreshes a
+# grant only when its refresh token would otherwise expire from disuse: Google drops a
+# refresh token unused for six months (https://developers.google.com/identity/protocols/oauth2#expiration),
+# GitHub App user refresh tokens last six months
+# (https://docs.github.com/en/apps/creating-github-apps/authenticating-with-a-github-app/refreshing-user-access-tokens).
+# Days of disuse after which a provider's refresh token is at risk (a margin under the limit).
+REFRESH_TOKEN_IDLE_DAYS: dict[str, int] = {"google": 150, "github": 150}
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -396,9 +462,10 @@ LOGGING = {
 
 # --- Periodic work (run by `make worker`, which embeds beat) ------------------------------
 CELERY_BEAT_SCHEDULE = {
-    "refresh-expiring-grants": {"task": "accounts.tasks.refresh_expiring_grants", "schedule": 300.0},
-    # Everyone's friends and contacts, a few times a day, one staggered task per linked account.
-    "sync-friends-of-everyone": {"task": "friends.tasks.sync_everyone", "schedule": 6 * 3600.0},
+    # Only refresh tokens that would lapse from disuse (and lapsed grants, marked without a call).
+    "refresh-grants-at-risk": {"task": "accounts.tasks.refresh_grants_at_risk", "schedule": 3600.0},
+    # Each account's friends when its own "next sync at" comes: a bounded batch per tick.
+    "sync-friends-due": {"task": "friends.tasks.sync_due", "schedule": FRIENDS_TICK_SECONDS},
     # Abandoned sign-ins (state, nonce rows) and expired sessions.
     "clean-login-state": {"task": "accounts.tasks.clean_login_state", "schedule": 3600.0},
 }

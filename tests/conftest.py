@@ -12,6 +12,7 @@ stops the run with one clear line instead of many errors.
 from __future__ import annotations
 
 import os
+import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -21,6 +22,13 @@ import pytest
 pytest_plugins = ["tests.login_fixtures"]
 
 IN_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+# This run's own queue names and provider-budget keys, inherited by every process it starts
+# (workers, gunicorn): runs sharing one Redis or RabbitMQ never take each other's messages.
+_RUN = uuid.uuid4().hex[:10]
+os.environ.setdefault("SOCIALSITE_TEST_RUN", _RUN)
+os.environ.setdefault("CELERY_QUEUE", f"socialsite-test-{_RUN}")
+os.environ.setdefault("PROVIDER_BUDGET_PREFIX", f"budget:run-{_RUN}:")
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 
 
@@ -93,9 +101,21 @@ def _check_database(url: str) -> None:
         raise pytest.UsageError(f"DATABASE_URL={_redacted(url)} does not answer: {error}") from error
 
 
+def _check_broker(url: str) -> None:
+    from kombu import Connection
+
+    try:
+        with Connection(url, connect_timeout=3) as broker:
+            broker.ensure_connection(max_retries=1)
+    except Exception as error:
+        raise pytest.UsageError(f"CELERY_BROKER_URL={_redacted(url)} does not answer: {error}") from error
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     if url := os.environ.get("REDIS_URL"):
         _check_redis(url)
+    if url := os.environ.get("CELERY_BROKER_URL"):
+        _check_broker(url)
     if url := os.environ.get("DATABASE_URL"):
         _check_database(url)
 
@@ -122,6 +142,15 @@ def rate_limit_counts_per_test(settings):
 
 
 @pytest.fixture(autouse=True)
+def provider_budget_per_test(settings):
+    """Each test draws from fresh provider budgets (socialsite.quota), in-process or in Redis:
+    a 429 one test provokes pauses that provider for the fleet, not for the tests after it."""
+    import uuid
+
+    settings.PROVIDER_BUDGET_PREFIX = f"budget:test-{uuid.uuid4().hex[:12]}:"
+
+
+@pytest.fixture(autouse=True)
 def celery_inline_unless_worker(request: pytest.FixtureRequest):
     """Tasks run inline in the test process, except in ``worker`` tests, which use the broker.
 
@@ -145,10 +174,14 @@ def celery_inline_unless_worker(request: pytest.FixtureRequest):
 
 @pytest.fixture(scope="session")
 def celery_worker(request: pytest.FixtureRequest, django_db_setup, sandbox_server):
-    """A real ``celery worker`` process consuming from REDIS_URL (for ``worker`` tests)."""
+    """A real ``celery worker`` process consuming from the broker (CELERY_BROKER_URL, else
+    REDIS_URL) on this run's own queue (for ``worker`` tests)."""
     from tests.worker import start_worker
 
     require(bool(os.environ.get("REDIS_URL")), "REDIS_URL is not set; worker tests need Redis")
+    from tests.worker import publish_to_this_runs_queue
+
+    publish_to_this_runs_queue()
     worker = start_worker(sandbox_server.url)
     yield worker
     worker.stop()
@@ -187,5 +220,6 @@ def sealed_web(settings, sealed_keypair, sealed_worker):
     settings.TOKEN_ENCRYPTION_KEYS = []
     previous = app.conf.task_default_queue
     app.conf.task_default_queue = SEALED_QUEUE
+    settings.FRIENDS_SCHEDULED_QUEUE = f"{SEALED_QUEUE}.scheduled"
     yield settings
     app.conf.task_default_queue = previous

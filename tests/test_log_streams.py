@@ -32,7 +32,7 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import ProviderGrant
-from accounts.tasks import refresh_expiring_grants
+from accounts.tasks import refresh_grants_at_risk
 from friends.models import FriendSyncState, SyncStatus
 from sandbox import faults
 from sandbox.endpoints import redirect_uris
@@ -173,11 +173,12 @@ def test_no_code_token_or_secret_reaches_any_log_stream(gunicorn, celery_worker,
     ), celery_worker.log.read_text()[-3000:]
     refreshed = ada_browser.post_form(ada_browser.get("/friends/"), "/friends/refresh/")
     assert refreshed.status_code == 200 and "Refreshing" in refreshed.text
-    # Google's grants refresh (Facebook's are renewed only by signing in again).
-    refreshable = ProviderGrant.objects.filter(provider="google")
-    refreshable.update(expires_at=timezone.now() + timedelta(seconds=60), last_refreshed_at=None)
-    refresh_expiring_grants.delay()
-    assert wait_until(lambda: not refreshable.filter(last_refreshed_at__isnull=True).exists()), (
+    long_ago = timezone.now() - timedelta(days=200)  # refresh tokens at risk of lapsing unused
+    ProviderGrant.objects.filter(provider="google").update(
+        expires_at=timezone.now() + timedelta(seconds=60), last_refreshed_at=long_ago
+    )
+    refresh_grants_at_risk.delay()
+    assert wait_until(lambda: not ProviderGrant.objects.filter(last_refreshed_at__lte=long_ago).exists()), (
         celery_worker.log.read_text()[-3000:]
     )
     # The worker logs each task's end after its database write: wait for those lines too.
@@ -210,7 +211,7 @@ def test_no_code_token_or_secret_reaches_any_log_stream(gunicorn, celery_worker,
     assert "Traceback (most recent call last)" in errors  # a 5xx failure is logged with its chain
     worker_log = streams["celery worker log"][worker_log_before:]
     assert re.search(r"Task friends.tasks.sync_link\[[^\]]+\] succeeded", worker_log)
-    assert re.search(r"Task accounts.tasks.refresh_expiring_grants\[[^\]]+\] succeeded", worker_log)
+    assert re.search(r"Task accounts.tasks.refresh_grants_at_risk\[[^\]]+\] succeeded", worker_log)
 
     for name, text in streams.items():
         assert "sbx-" not in text, f"{name}: {text[text.index('sbx-') - 200 :][:400]}"

@@ -19,6 +19,7 @@ from accounts.clients.errors import (
     ProviderRateLimited,
     ProviderUnavailable,
 )
+from socialsite import quota
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +69,9 @@ class ProviderClient:
         original is not even its ``__context__``.
         """
         kwargs.setdefault("timeout", self.timeout)
+        # The provider app's budget is the fleet's (socialsite.quota): spent, this raises
+        # ProviderRateLimited with the wait, and the task requeues itself.
+        quota.spend(self.provider)
         response, failure = self._send(method, url, role=role, **kwargs)
         if failure is not None:
             raise failure[0] from failure[1]
@@ -82,6 +86,8 @@ class ProviderClient:
         typed = self.classify_error(response, body)
         if typed is None:
             typed = self._default_error(response, role)
+        if isinstance(typed, ProviderRateLimited) and typed.scope == "app":
+            quota.pause(self.provider, typed.retry_after)  # everyone backs off, not this task only
         logger.warning(
             "provider call failed: provider=%s role=%s status=%s error=%s",
             self.provider,

@@ -35,13 +35,29 @@ class ProviderPermissionError(ProviderError):
 
 
 class ProviderRateLimited(ProviderError):
-    """The provider asks us to slow down; ``retry_after`` seconds when it says."""
+    """The provider asks us to slow down; ``retry_after`` seconds when it says.
+
+    ``scope`` says whose limit it is. ``"app"`` (the default): the provider app's quota, or
+    our own shared budget for it; every worker backs off (``socialsite.quota``). ``"user"``:
+    one grant's own limit (GitHub counts 5,000 calls an hour per user token); only that grant
+    waits, until ``reset_at`` (epoch seconds, e.g. GitHub's ``X-RateLimit-Reset``).
+    """
 
     code = "rate_limited"
 
-    def __init__(self, message: str = "", *, retry_after: float | None = None, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(  # type: ignore[no-untyped-def]
+        self,
+        message: str = "",
+        *,
+        retry_after: float | None = None,
+        scope: str = "app",
+        reset_at: float | None = None,
+        **kwargs,
+    ):
         super().__init__(message, **kwargs)
         self.retry_after = retry_after
+        self.scope = scope
+        self.reset_at = reset_at
 
 
 class ProviderUnavailable(ProviderError):

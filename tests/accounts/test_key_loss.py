@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from accounts import tokens, vault
 from accounts.models import GrantStatus, ProviderGrant
-from accounts.tasks import refresh_expiring_grants
+from accounts.tasks import refresh_grants_at_risk
 from sandbox.endpoints import provider_settings
 from sandbox.models import SandboxPerson, SandboxToken
 from socialsite.env import database_url
@@ -46,8 +46,8 @@ def manage(live_url: str, keys: list[str], *args: str) -> subprocess.CompletedPr
 
 
 def beat_refresh(live_url: str, keys: list[str]) -> subprocess.CompletedProcess[str]:
-    """What the beat's five-minute refresh does, in a worker process started with ``keys``."""
-    code = "from accounts.tasks import refresh_expiring_grants as t; print(t())"
+    """What the beat's hourly refresh of grants at risk does, in a worker process started with ``keys``."""
+    code = "from accounts.tasks import refresh_grants_at_risk as t; print(t())"
     return manage(live_url, keys, "shell", "-c", code)
 
 
@@ -61,7 +61,11 @@ def ciphertexts() -> dict[int, tuple[str, str]]:
 
 
 def make_due(grant: ProviderGrant, seconds: int) -> None:
-    ProviderGrant.objects.filter(pk=grant.pk).update(expires_at=timezone.now() + timedelta(seconds=seconds))
+    """Due for the beat: its refresh token unused for 200 days (Google drops it after six months)."""
+    ProviderGrant.objects.filter(pk=grant.pk).update(
+        expires_at=timezone.now() + timedelta(seconds=seconds),
+        last_refreshed_at=timezone.now() - timedelta(days=200),
+    )
 
 
 def live(value: str) -> bool:
@@ -113,7 +117,7 @@ def test_a_process_without_the_old_key_leaves_every_ciphertext_intact(
 
     # The key comes back: the next beat picks the grants up again, nobody edits the database.
     settings.TOKEN_ENCRYPTION_KEYS = [NEW_KEY, OLD_KEY]
-    counts = refresh_expiring_grants()
+    counts = refresh_grants_at_risk()
     assert counts["refreshed"] == 2 and counts["key_missing"] == 0
     for grant in ProviderGrant.objects.all():
         assert grant.key_missing_since is None and grant.status == GrantStatus.ACTIVE

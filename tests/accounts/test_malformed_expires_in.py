@@ -105,14 +105,15 @@ def test_refresh_tokens_goes_on_past_a_grant_with_a_bad_answer(browser, new_brow
         assert grant.last_refreshed_at is not None and grant.status == GrantStatus.ACTIVE
 
 
-def test_sync_everyone_goes_on_past_a_grant_with_a_bad_answer(browser, new_browser, ada, grace):
+def test_the_tick_goes_on_past_a_grant_with_a_bad_answer(browser, new_browser, ada, grace):
     browser.login("google", ada)
     new_browser().login("google", grace)
     for grant in ProviderGrant.objects.all():
         make_due(grant)  # each sync refreshes its token first
     faults.arm("google", "token", "expires_in_text")
 
-    assert friends_tasks.sync_everyone.apply().result == 2
+    FriendSyncState.objects.update(next_sync_at=timezone.now())
+    assert friends_tasks.sync_due.apply().result["queued"]["google"] == 2
 
     states = FriendSyncState.objects.all()
     assert len(states) == 2 and {state.status for state in states} == {SyncStatus.OK}

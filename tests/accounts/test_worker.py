@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import GrantStatus, ProviderGrant
-from accounts.tasks import refresh_expiring_grants
+from accounts.tasks import refresh_grants_at_risk
 from sandbox import faults
 from sandbox.models import SandboxPerson, SandboxToken
 
@@ -28,15 +28,19 @@ def wait_until(condition, timeout: float = 45) -> bool:
 def test_a_worker_refreshes_expiring_grants_taken_from_the_queue(
     celery_worker, browser, ada, grace, new_browser
 ):
-    """Google's token is refreshed; a lapsed Facebook token is marked "needs reconnect" without
-    asking Facebook (no server-side renewal exists: only signing in again gives a new token).
+    """Google's refresh token at risk of lapsing unused is used; a lapsed Facebook token is
+    marked "needs reconnect" without asking Facebook (no server-side renewal exists: only
+    signing in again gives a new token).
     This test used to expect the worker to re-exchange the Facebook token for a fresh 60 days."""
     alan = SandboxPerson.objects.order_by("pk")[2]
     browser.login("google", ada)
     new_browser().login("facebook", grace)
     new_browser().login("facebook", alan)
     now = timezone.now()
-    ProviderGrant.objects.filter(provider="google").update(expires_at=now + timedelta(seconds=60))
+    # At risk: a refresh token unused for 200 days (Google drops one unused for six months).
+    ProviderGrant.objects.filter(provider="google").update(
+        expires_at=now + timedelta(seconds=60), last_refreshed_at=now - timedelta(days=200)
+    )
     ProviderGrant.objects.filter(uid=grace.facebook_id).update(expires_at=now - timedelta(seconds=60))
     last_days = now + timedelta(days=3)  # Alan's is in its last days: left as it is
     ProviderGrant.objects.filter(uid=alan.facebook_id).update(expires_at=last_days)
@@ -45,12 +49,13 @@ def test_a_worker_refreshes_expiring_grants_taken_from_the_queue(
     before = google.get_access_token()
     faults.arm("facebook", "exchange", "http_500")  # consumed if anything tried to exchange
 
-    refresh_expiring_grants.delay()  # published to Redis; this process does not run it
+    refresh_grants_at_risk.delay()  # published to Redis; this process does not run it
 
     def done() -> bool:
         google.refresh_from_db()
         facebook = ProviderGrant.objects.get(uid=grace.facebook_id)
-        return google.last_refreshed_at is not None and facebook.status == GrantStatus.NEEDS_RECONNECT
+        used = google.last_refreshed_at > now - timedelta(hours=1)
+        return used and facebook.status == GrantStatus.NEEDS_RECONNECT
 
     assert wait_until(done), celery_worker.log.read_text()[-3000:]
     token = google.get_access_token()

@@ -14,6 +14,7 @@ from datetime import timedelta
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from accounts.models import GrantStatus, ProviderGrant
 from friends import tasks
@@ -255,15 +256,18 @@ def test_sync_friends_command_reports_a_summary(browser, new_browser, ada, grace
         call_command("sync_friends", "--user", "nobody@example.com")
 
 
-def test_periodic_sync_fans_out_to_every_usable_grant(browser, new_browser, ada, grace):
+def test_the_tick_queues_every_due_usable_grant(browser, new_browser, ada, grace):
     browser.login("facebook", ada)
     new_browser().login("facebook", grace)
     gone = grant_of(grace, "facebook")
     gone.status = GrantStatus.REVOKED
     gone.save()
-    FriendSyncState.objects.update(status=SyncStatus.NEVER_SYNCED, last_success_at=None)
+    FriendSyncState.objects.update(
+        status=SyncStatus.NEVER_SYNCED, last_success_at=None, next_sync_at=timezone.now()
+    )
 
-    assert tasks.sync_everyone.apply().result == 1
+    report = tasks.sync_due.apply().result
+    assert report["queued"]["facebook"] == 1 and report["unscheduled"] == 1
 
     assert FriendSyncState.objects.get(link=grant_of(ada, "facebook").social).status == SyncStatus.OK
     assert FriendSyncState.objects.get(link=gone.social).status == SyncStatus.NEVER_SYNCED

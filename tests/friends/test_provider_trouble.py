@@ -11,6 +11,7 @@ import logging
 
 import pytest
 from celery.signals import task_retry
+from django.conf import settings
 
 from accounts.models import GrantStatus, ProviderGrant
 from friends import tasks
@@ -18,6 +19,7 @@ from friends.models import FacebookFriend, FriendSyncState, GoogleContact, SyncS
 from friends.services import SyncResult, friends_sync
 from sandbox import faults, seeding
 from sandbox.models import SandboxPerson
+from socialsite import quota
 from socialsite.celery import app
 
 ACTIVATION = "https://console.developers.google.com/apis/api/people.googleapis.com/overview?project="
@@ -130,10 +132,15 @@ def requeues():
     in this process, instead of after its countdown: the countdowns are recorded, not waited.
     """
     countdowns: list[float] = []
+    # The fleet's budget and pauses run on a clock that each re-queue moves on by its
+    # countdown: the re-queued attempt runs when it would have, as far as the budget knows.
+    clock = [0.0]
 
     def record(sender=None, reason=None, **kwargs):
         countdowns.append(reason.when)
+        clock[0] += reason.when
 
+    quota.use(quota.LocalBudget(clock=lambda: clock[0]))
     task_retry.connect(record, weak=False)
     app.conf.task_always_eager = False  # as with a broker: the task may re-queue itself
     propagates = app.conf.task_eager_propagates
@@ -141,6 +148,7 @@ def requeues():
     yield countdowns
     app.conf.task_eager_propagates = propagates
     task_retry.disconnect(record)
+    quota.use(None)
 
 
 def test_a_throttled_sync_requeues_itself_with_retry_after_and_calls_once_per_attempt(browser, ada, requeues):
@@ -168,6 +176,23 @@ def test_a_throttled_sync_without_retry_after_waits_at_least_a_minute(browser, a
     assert result.result == "ok"
 
 
+def test_a_spent_budget_requeues_the_sync_with_its_wait_and_calls_nobody(browser, ada, requeues, settings):
+    """The app's budget (shared by the fleet) is spent: the sync goes back to the queue with the
+    wait the budget names, without calling the provider, and goes through once it refills."""
+    browser.login("facebook", ada)
+    link_id = grant_of(ada, "facebook").social_id
+    settings.PROVIDER_CALLS_PER_MINUTE = {"facebook": 20}  # a burst of 1, then 19 a minute
+    quota.spend("facebook")  # someone else in the fleet took the last call
+
+    result = tasks.sync_link.apply(args=[link_id])
+
+    # Requeued at once (had it called Facebook, it would simply have succeeded), after
+    # 1 call / (19 / 60 a second) = 3.2 s, rounded up; then it went through.
+    assert requeues == [4]
+    assert result.result == "ok"
+    assert FriendSyncState.objects.get(link_id=link_id).status == SyncStatus.OK
+
+
 def test_requeues_are_bounded_in_number(browser, ada, requeues):
     browser.login("google", ada)
     link_id = grant_of(ada, "google").social_id
@@ -176,7 +201,7 @@ def test_requeues_are_bounded_in_number(browser, ada, requeues):
     result = tasks.sync_link.apply(args=[link_id])
 
     assert len(requeues) == tasks.MAX_RETRIES
-    assert all(countdown <= tasks.MAX_COUNTDOWN_SECONDS for countdown in requeues)
+    assert all(countdown <= settings.TASK_MAX_COUNTDOWN for countdown in requeues)
     assert result.result == "failed"
     assert FriendSyncState.objects.get(link_id=link_id).status == SyncStatus.FAILED
 
