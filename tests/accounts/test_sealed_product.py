@@ -80,9 +80,9 @@ def test_sealed_mode_sign_in_friends_refresh_disconnect_and_delete(
     # Token refresh on the worker: Google's access token is renewed, sealed under the public key.
     google = ProviderGrant.objects.get(provider="google", uid=ada.google_sub)
     ProviderGrant.objects.filter(pk=google.pk).update(expires_at=timezone.now() + timedelta(seconds=60))
-    from accounts.tasks import refresh_expiring_grants
+    from accounts.tasks import refresh_grant
 
-    refresh_expiring_grants.delay()
+    refresh_grant.delay(google.pk)  # a job about to use the token, which is due
     assert wait_until(lambda: ProviderGrant.objects.get(pk=google.pk).last_refreshed_at is not None)
     google.refresh_from_db()
     assert google.status == GrantStatus.ACTIVE and google.expires_in() > 3000
@@ -158,9 +158,9 @@ def test_the_sealed_web_never_opens_while_pages_show_a_grant_the_worker_cannot_o
     grant.save()
     sealed_web.TOKEN_SEAL_PUBLIC_KEY = ours
     ProviderGrant.objects.filter(pk=grant.pk).update(expires_at=timezone.now() + timedelta(seconds=30))
-    from accounts.tasks import refresh_expiring_grants
+    from accounts.tasks import refresh_grant
 
-    refresh_expiring_grants.delay()
+    refresh_grant.delay(grant.pk)
     assert wait_until(lambda: ProviderGrant.objects.get(pk=grant.pk).key_missing_since is not None)
     health = browser.get("/healthz/").json()
     assert health["status"] == "degraded" and "TOKEN_SEAL_PRIVATE_KEYS" in health["detail"]
