@@ -41,11 +41,11 @@ from datetime import datetime, timedelta
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.clients.errors import ProviderAuthError, ProviderError
-from accounts.clients.google import GoogleOAuthClient
 from accounts.exceptions import NoUsableToken, TokenKeyMissing
 from accounts.expiry import expires_at_from
 from accounts.models import GrantStatus, ProviderGrant
+from providers.google.client import GoogleOAuthClient
+from providers.http.errors import ProviderAuthError, ProviderError
 
 logger = logging.getLogger(__name__)
 
