@@ -169,8 +169,6 @@ class Provider(ABC):
     # How long before expiry the token service refreshes. None: no server-side refresh, only a
     # new sign-in renews the tokens (pages then show when access ends).
     refresh_ahead: ClassVar[timedelta | None] = None
-    # Days before a sign-in-only grant ends when the pages offer "Keep <label> connected".
-    keep_connected_days_setting: ClassVar[str] = ""
     friends: ClassVar[Friends | None] = None
 
     @property
@@ -184,6 +182,10 @@ class Provider(ABC):
     @property
     def renews_by_sign_in_only(self) -> bool:
         return self.refresh_ahead is None
+
+    def keep_connected_lead(self) -> timedelta:
+        """How long before a sign-in-only grant ends the pages offer "Keep <label> connected"."""
+        return timedelta(0)
 
     def canonical_scope(self, scope: str) -> str:
         """The one spelling socialsite stores for ``scope`` (providers with aliases override)."""
