@@ -19,6 +19,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from importlib import import_module
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
@@ -140,6 +141,36 @@ class Friends(ABC):
         """
 
 
+# --- settings --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SettingsContext:
+    """What a provider's settings module is told by settings.py (``configure(ctx)``).
+
+    ``sandbox``: the emulators are on, so credentials fall back to the sandbox's and URLs
+    default to ``sandbox_base`` (``SITE_URL``/sandbox). Each package's settings module reads
+    its own environment variables through these helpers and returns the settings it defines.
+    """
+
+    sandbox: bool
+    sandbox_base: str
+
+    def credential(self, name: str, sandbox_value: str) -> str:
+        """A required secret or id: the sandbox's value only while the sandbox is on."""
+        from socialsite.env import env_required
+
+        return env_required(name, fallback=sandbox_value if self.sandbox else None)
+
+    def url(self, name: str, real: str, sandbox_paths: dict[str, str]) -> str:
+        """A provider host: ``real``, or with the sandbox on its emulator at ``sandbox_paths[name]``
+        under ``sandbox_base``; the environment variable ``name`` overrides either."""
+        from socialsite.env import env_str
+
+        default = f"{self.sandbox_base.rstrip('/')}/{sandbox_paths[name]}" if self.sandbox else real
+        return env_str(name, default).rstrip("/")
+
+
 # --- the provider ----------------------------------------------------------------------------
 
 
@@ -164,7 +195,8 @@ class Provider(ABC):
     display: ClassVar[Display]
     # Dotted path of the social-auth backend class (``AUTHENTICATION_BACKENDS``).
     backend: ClassVar[str]
-    # Dotted path of the module with ``configure(ctx)`` that returns this provider's settings.
+    # Dotted path of the module with ``configure(ctx: SettingsContext) -> dict`` that returns
+    # this provider's settings, and ``ENV``: every environment variable it reads.
     settings_module: ClassVar[str]
     # How long before expiry the token service refreshes. None: no server-side refresh, only a
     # new sign-in renews the tokens (pages then show when access ends).
@@ -224,7 +256,8 @@ class Provider(ABC):
 
     def sandbox_settings(self, base: str) -> dict[str, str]:
         """The URL settings that point this provider at its emulator under ``base`` (…/sandbox)."""
-        return {}
+        paths: dict[str, str] = getattr(import_module(self.settings_module), "SANDBOX_URLS", {})
+        return {name: f"{base.rstrip('/')}/{path}" for name, path in paths.items()}
 
     def __repr__(self) -> str:
         return f"<Provider {self.name}>"

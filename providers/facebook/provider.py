@@ -103,6 +103,3 @@ class FacebookProvider(Provider):
         from providers.facebook.sandbox.urls import urlpatterns
 
         return list(urlpatterns)
-
-    def sandbox_settings(self, base: str) -> dict[str, str]:
-        return {"FACEBOOK_DIALOG_URL": f"{base}/facebook", "FACEBOOK_GRAPH_URL": f"{base}/graph"}

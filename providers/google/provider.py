@@ -127,6 +127,3 @@ class GoogleProvider(Provider):
         from providers.google.sandbox.urls import urlpatterns
 
         return list(urlpatterns)
-
-    def sandbox_settings(self, base: str) -> dict[str, str]:
-        return {"GOOGLE_OIDC_ISSUER": f"{base}/google", "GOOGLE_PEOPLE_API_URL": f"{base}/people"}
