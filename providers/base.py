@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     import requests
+    from django.http import HttpResponse
     from django.urls import URLPattern, URLResolver
 
     from accounts.models import ProviderGrant
@@ -171,6 +172,46 @@ class SettingsContext:
         return env_str(name, default).rstrip("/")
 
 
+# --- the sandbox emulator ----------------------------------------------------------------------
+
+
+class Emulator(ABC):
+    """A provider's emulator as the sandbox core sees it: its faults, switches and error bodies.
+
+    Lives in ``providers/<name>/sandbox/`` and is loaded only with the sandbox on. The core
+    (``sandbox.faults``) arms and consumes faults for every provider alike; the emulator
+    says which endpoints can break, which modes each understands beyond the generic ones
+    (http_500, slow, malformed_json, rate_limited, error_body), and what its errors look like
+    on the wire.
+    """
+
+    # endpoint -> the modes it understands beyond the generic ones (the endpoint applies them
+    # itself unless ``canned`` answers them).
+    fault_modes: ClassVar[dict[str, tuple[str, ...]]]
+    # Endpoints that answer tokens: they also understand the core's ``expires_in_*`` modes.
+    token_endpoints: ClassVar[tuple[str, ...]] = ()
+    # Lasting rules the emulator can be told to enforce: (name, label for the /sandbox/ page).
+    switches: ClassVar[tuple[tuple[str, str], ...]] = ()
+    # The setting holding the client id socialsite is registered under at this provider.
+    client_id_setting: ClassVar[str]
+
+    @abstractmethod
+    def server_error(self) -> HttpResponse:
+        """The provider's 500 answer."""
+
+    @abstractmethod
+    def rate_limited(self) -> HttpResponse:
+        """The provider's "slow down" answer."""
+
+    @abstractmethod
+    def error_body(self, endpoint: str) -> HttpResponse:
+        """A well-formed refusal of ``endpoint``: what it says when the code or token is no good."""
+
+    def canned(self, endpoint: str, mode: str) -> HttpResponse | None:
+        """The answer for one of ``fault_modes``; None when the endpoint applies the mode itself."""
+        return None
+
+
 # --- the provider ----------------------------------------------------------------------------
 
 
@@ -253,6 +294,17 @@ class Provider(ABC):
     def sandbox_urlpatterns(self) -> list[URLPattern | URLResolver]:
         """The emulator's routes, mounted under ``/sandbox/`` when the sandbox is on."""
         return []
+
+    # Dotted path of this provider's ``Emulator`` subclass ("" when it has no emulator).
+    emulator_class: ClassVar[str] = ""
+
+    def emulator(self) -> Emulator | None:
+        """The sandbox emulator (imported only when asked: production never asks)."""
+        if not self.emulator_class:
+            return None
+        module_name, _, class_name = self.emulator_class.rpartition(".")
+        emulator: Emulator = getattr(import_module(module_name), class_name)()
+        return emulator
 
     def sandbox_settings(self, base: str) -> dict[str, str]:
         """The URL settings that point this provider at its emulator under ``base`` (…/sandbox)."""

@@ -79,6 +79,7 @@ class FacebookProvider(Provider):
         },
     )
     backend = "providers.facebook.backend.FacebookBackend"
+    emulator_class = "providers.facebook.sandbox.emulator.FacebookEmulator"
     settings_module = "providers.facebook.settings"
     refresh_ahead = None  # only a new sign-in renews a Facebook token
     friends = FacebookFriends()

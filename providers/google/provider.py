@@ -96,6 +96,7 @@ class GoogleProvider(Provider):
         },
     )
     backend = "providers.google.backend.GoogleBackend"
+    emulator_class = "providers.google.sandbox.emulator.GoogleEmulator"
     settings_module = "providers.google.settings"
     refresh_ahead = timedelta(minutes=5)  # access tokens live an hour
     friends = GoogleContacts()
