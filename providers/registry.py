@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from functools import cache
 from importlib import import_module
+from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -112,6 +113,16 @@ def configure(names: list[str], *, sandbox: bool, sandbox_base: str) -> dict[str
     for name in names:
         values.update(settings_module(name).configure(context))
     return values
+
+
+def template_dirs(names: list[str]) -> list[Path]:
+    """Each named provider package's ``templates`` folder, where it has one (settings.py)."""
+    dirs = []
+    for name in names:
+        folder = Path(settings_module(name).__file__ or "").parent / "templates"
+        if folder.is_dir():
+            dirs.append(folder)
+    return dirs
 
 
 def urlpatterns() -> list[URLPattern | URLResolver]:

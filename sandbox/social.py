@@ -19,7 +19,7 @@ from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from sandbox.models import Provider, SandboxContact, SandboxFriendship, SandboxPerson, SandboxToken, TokenKind
+from sandbox.models import SandboxContact, SandboxFriendship, SandboxPerson, SandboxToken, TokenKind
 
 # Graph's friends edge: 25 per page unless ``limit`` says otherwise, at most 5,000.
 # https://developers.facebook.com/docs/graph-api/results
@@ -61,15 +61,14 @@ def _decode(token: str, *, kind: str) -> dict[str, Any]:
 # --- Facebook friends ---------------------------------------------------------------------
 
 
-def app_users(*, client_id: str) -> QuerySet[SandboxToken]:
-    """Live Facebook grants to ``client_id`` that include ``user_friends``."""
+def app_users(*, client_id: str, scope: str = "user_friends") -> QuerySet[SandboxToken]:
+    """Live grants to the app ``client_id`` (one provider's app) that include ``scope``."""
     now = timezone.now()
     return SandboxToken.objects.filter(
-        provider=Provider.FACEBOOK,
         kind=TokenKind.ACCESS,
         client_id=client_id,
         revoked_at__isnull=True,
-        scopes__contains="user_friends",
+        scopes__contains=scope,
     ).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
 
 

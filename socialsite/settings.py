@@ -128,7 +128,8 @@ AUTH_USER_MODEL = "accounts.User"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        # Shared templates, then each enabled provider package's own (providers/<name>/templates).
+        "DIRS": [BASE_DIR / "templates", *_provider_registry.template_dirs(SOCIALSITE_PROVIDERS)],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

@@ -24,7 +24,8 @@ from accounts import tokens
 from accounts.models import DataDeletionRequest, GrantStatus, ProviderGrant, User
 from friends.services import SyncResult, friends_sync
 from providers.facebook import signed_request
-from sandbox import callbacks, crypto
+from providers.facebook.sandbox import callbacks
+from sandbox import crypto
 from sandbox.models import SandboxPerson, SandboxToken
 from tests.login_fixtures import Browser
 from tests.sandbox.flows import FB_VERSION, fb_token, g_tokens, proof

@@ -22,7 +22,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from sandbox import crypto, services
-from sandbox.models import Provider, SandboxPerson
+from sandbox.models import SandboxPerson
 
 logger = logging.getLogger(__name__)
 
@@ -83,5 +83,5 @@ def callback_send(*, name: str, url: str, person: SandboxPerson) -> CallbackAnsw
 
 def app_remove(*, person: SandboxPerson, urls: dict[str, str]) -> list[CallbackAnswer]:
     """The person removes the app on Facebook: every token dies, then both callbacks go out."""
-    services.grant_revoke(provider=Provider.FACEBOOK, person=person, client_id=settings.FACEBOOK_APP_ID)
+    services.grant_revoke(provider="facebook", person=person, client_id=settings.FACEBOOK_APP_ID)
     return [callback_send(name=name, url=url, person=person) for name, url in urls.items()]
