@@ -21,7 +21,8 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 
-from sandbox import crypto, services
+from providers.facebook import signed_request
+from sandbox import services
 from sandbox.models import SandboxPerson
 
 logger = logging.getLogger(__name__)
@@ -62,7 +63,7 @@ def signed_request_for(person: SandboxPerson) -> str:
         "issued_at": int(timezone.now().timestamp()),
         "user_id": person.facebook_id,
     }
-    return crypto.facebook_signed_request(payload, app_secret=settings.FACEBOOK_APP_SECRET)
+    return signed_request.sign(payload, app_secret=settings.FACEBOOK_APP_SECRET)
 
 
 def callback_send(*, name: str, url: str, person: SandboxPerson) -> CallbackAnswer:

@@ -15,6 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods
 
+from providers.facebook.client import appsecret_proof
 from providers.facebook.sandbox import services as fb_services
 from providers.facebook.sandbox import wire as fb_wire
 from sandbox import crypto, faults, services
@@ -216,7 +217,7 @@ def _authenticated(request: HttpRequest) -> SandboxToken | JsonResponse:
             "An active access token must be used to query information about the current user.", code=2500
         )
     proof = _arg(request, "appsecret_proof")
-    expected = crypto.appsecret_proof(settings.FACEBOOK_APP_SECRET, value)
+    expected = appsecret_proof(value, settings.FACEBOOK_APP_SECRET)
     if not proof or not crypto.constant_time_equal(proof, expected):
         return fb_wire.facebook_error(
             "Invalid appsecret_proof provided in the API argument", code=100, type_="GraphMethodException"
