@@ -104,6 +104,15 @@ def credential_variables(names: list[str]) -> list[str]:
     return [variable for name in names for variable in settings_module(name).CREDENTIALS]
 
 
+def rate_limits(names: list[str]) -> dict[str, dict[str, str]]:
+    """The named providers' own rate-limit groups (a settings module's ``RATE_LIMITS``)."""
+    groups: dict[str, dict[str, str]] = {}
+    for name in names:
+        own: dict[str, dict[str, str]] = getattr(settings_module(name), "RATE_LIMITS", {})
+        groups.update({group: dict(rates) for group, rates in own.items()})
+    return groups
+
+
 def configure(names: list[str], *, sandbox: bool, sandbox_base: str) -> dict[str, Any]:
     """The settings of the named providers, each from its own package (settings.py calls this)."""
     from providers.base import SettingsContext

@@ -70,7 +70,7 @@ class SandboxAuthCode(models.Model):
     offline = models.BooleanField(default=False, help_text="access_type=offline was asked for.")
     prompt_consent = models.BooleanField(
         default=False,
-        help_text="Consent was asked for again: Google's prompt=consent, Facebook's auth_type=reauthorize.",
+        help_text="Consent was asked for again (prompt=consent, auth_type=reauthorize and the like).",
     )
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
@@ -204,7 +204,9 @@ class SandboxContact(models.Model):
     display_name = models.CharField(max_length=150, blank=True, default="")
     # NULL, not "": People API contacts often have no email, and NULLs stay out of matching.
     email = models.EmailField(null=True, blank=True)  # noqa: DJ001
-    photo_url = models.URLField(blank=True, default="", help_text="Empty: Google's default (initials) photo.")
+    photo_url = models.URLField(
+        blank=True, default="", help_text="Empty: the provider's default (initials) photo."
+    )
     version = models.BigIntegerField()
     deleted_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)

@@ -175,8 +175,9 @@ RATE_LIMITS: dict[str, dict[str, str]] = {
     "callback": {"address": "30/m", "person": "10/m"},  # /complete/<backend>/
     "friends_refresh": {"address": "30/m", "person": "6/m"},  # the friends page's Refresh
     "disconnect": {"address": "30/m", "person": "10/m"},  # /account/disconnect/<provider>/
-    # Facebook's servers call these for everyone who removes the app: wide, per address only.
-    "facebook_callback": {"address": "300/m"},
+    # Each enabled provider's own groups (its settings module's RATE_LIMITS), e.g. the
+    # callbacks its servers make.
+    **_provider_registry.rate_limits(SOCIALSITE_PROVIDERS),
 }
 for _entry in env_list("RATE_LIMITS"):
     _name, _, _rate = _entry.partition("=")
