@@ -317,6 +317,10 @@ class Provider(ABC):
 
     # Dotted path of this provider's ``Emulator`` subclass ("" when it has no emulator).
     emulator_class: ClassVar[str] = ""
+    # Django apps the package brings (models and migrations of its own, e.g. "providers.x"),
+    # always, and only with the sandbox on (its emulator's state, e.g. "providers.x.sandbox").
+    apps: ClassVar[tuple[str, ...]] = ()
+    sandbox_apps: ClassVar[tuple[str, ...]] = ()
 
     def emulator(self) -> Emulator | None:
         """The sandbox emulator (imported only when asked: production never asks)."""

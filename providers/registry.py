@@ -89,6 +89,15 @@ def backends(names: list[str]) -> list[str]:
     return [_load(name).backend for name in names]
 
 
+def django_apps(names: list[str], *, sandbox: bool) -> list[str]:
+    """``INSTALLED_APPS`` entries the named providers bring (``Provider.apps``, ``sandbox_apps``)."""
+    entries: list[str] = []
+    for name in names:
+        provider = _load(name)
+        entries += [*provider.apps, *(provider.sandbox_apps if sandbox else ())]
+    return entries
+
+
 def settings_module(name: str) -> ModuleType:
     """The provider's settings module: ``configure(ctx)``, ``ENV``, ``CREDENTIALS``, ``SANDBOX_URLS``."""
     return import_module(_load(name).settings_module)

@@ -106,6 +106,8 @@ INSTALLED_APPS = [
 ]
 if SANDBOX:
     INSTALLED_APPS.append("sandbox")
+# Apps the enabled provider packages bring (their own models, their emulators' state).
+INSTALLED_APPS += _provider_registry.django_apps(SOCIALSITE_PROVIDERS, sandbox=SANDBOX)
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
