@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import enum
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from importlib import import_module
@@ -226,6 +226,20 @@ class Emulator(ABC):
     @abstractmethod
     def error_body(self, endpoint: str) -> HttpResponse:
         """A well-formed refusal of ``endpoint``: what it says when the code or token is no good."""
+
+    def roster_graph_fill(self) -> None:
+        """Give a fresh roster this provider's own small graph (e.g. who follows whom), idempotently.
+
+        Called by ``sandbox.services.roster_fill`` after the shared graph is in place."""
+        return None
+
+    def add_seed_arguments(self, parser: Any) -> None:
+        """Options of ``manage.py seed_sandbox`` that grow this provider's own graph."""
+        return None
+
+    def seed(self, options: dict[str, Any], step: Callable[[str, Callable[[], int]], None]) -> None:
+        """Act on those options after the shared seeding; ``step(what, run)`` times and reports one part."""
+        return None
 
     def canned(self, endpoint: str, mode: str) -> HttpResponse | None:
         """The answer for one of ``fault_modes``; None when the endpoint applies the mode itself."""
