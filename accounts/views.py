@@ -19,7 +19,9 @@ from social_django import views as social_views
 
 from accounts import services, vault
 from accounts.models import ProviderGrant, User
-from accounts.selectors import PROVIDER_LABELS, linked_accounts_for
+from accounts.selectors import linked_accounts_for
+from providers import registry
+from providers.base import Match
 from socialsite.ratelimits import rate_limited
 
 
@@ -31,7 +33,7 @@ class SignedInRequest(HttpRequest):
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    context = {}
+    context: dict[str, object] = {"providers": registry.enabled()}
     if isinstance(request.user, User):
         context["links"] = linked_accounts_for(request.user)
     return render(request, "accounts/home.html", context)
@@ -47,13 +49,16 @@ def account(request: SignedInRequest) -> HttpResponse:
     links = linked_accounts_for(request.user)
     pending = any(link.disconnecting for link in links)
     # ?disconnected=<provider>: the Disconnect the person pressed; once the worker is done, say so.
-    asked = request.GET.get("disconnected", "")
-    label = PROVIDER_LABELS.get(asked)
-    if label and not pending and not any(link.linked and link.provider == asked for link in links):
-        messages.success(request, f"{label} is disconnected and its access has been revoked.")
+    asked = registry.find(request.GET.get("disconnected", ""))
+    if asked and not pending and not any(link.linked and link.provider == asked.name for link in links):
+        messages.success(request, f"{asked.label} is disconnected and its access has been revoked.")
         return redirect("account")
+    # Whose people find the person by their provider id whatever the email setting says.
+    matched_by_uid = [p for p in registry.with_friends() if p.friends and p.friends.match == Match.UID]
     return render(
-        request, "accounts/account.html", {"links": links, "reload_in": RELOAD_SECONDS if pending else 0}
+        request,
+        "accounts/account.html",
+        {"links": links, "matched_by_uid": matched_by_uid, "reload_in": RELOAD_SECONDS if pending else 0},
     )
 
 
@@ -74,9 +79,10 @@ def login_complete(request: HttpRequest, backend: str) -> HttpResponse:
 @require_POST
 @rate_limited("disconnect")
 def disconnect(request: SignedInRequest, provider: str) -> HttpResponse:
-    label = PROVIDER_LABELS.get(provider)
-    if label is None:
+    known = registry.find(provider)
+    if known is None:
         return redirect("account")
+    label = known.label
     try:
         done = services.link_disconnect(user=request.user, provider=provider)
     except services.LastSignInMethod:

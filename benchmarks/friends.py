@@ -110,8 +110,8 @@ def _sync(grant: Any, watch: Stopwatch) -> Any:
 
 def _timed_client(provider: str, watch: Stopwatch) -> Any:
     """The real client, with the time spent in each page's call (HTTP and the provider) counted."""
-    from friends.clients.graph import FriendsPage, GraphFriendsClient
-    from friends.clients.people import ContactsPage, PeopleClient
+    from providers.facebook.friends import FriendsPage, GraphFriendsClient
+    from providers.google.contacts import ContactsPage, PeopleClient
 
     class TimedGraphClient(GraphFriendsClient):
         def iter_pages(self, access_token: str, **kwargs: Any) -> Iterator[FriendsPage]:
@@ -145,6 +145,7 @@ def _sign_in_ada() -> tuple[Any, Any, Any]:
     from social_django.models import UserSocialAuth
 
     from accounts import services
+    from providers.facebook.sandbox import services as fb_sandbox
     from sandbox import services as sandbox
     from sandbox.models import Provider, SandboxPerson, TokenKind
 
@@ -153,7 +154,7 @@ def _sign_in_ada() -> tuple[Any, Any, Any]:
     g_scopes = ["openid", "email", "profile", CONTACTS_SCOPE]
     fb_token = sandbox.token_issue(
         provider=Provider.FACEBOOK, kind=TokenKind.ACCESS, person=ada, client_id=settings.FACEBOOK_APP_ID,
-        scopes=fb_scopes, lifetime=sandbox.FACEBOOK_LONG_LIVED_SECONDS,
+        scopes=fb_scopes, lifetime=fb_sandbox.FACEBOOK_LONG_LIVED_SECONDS,
     )  # fmt: skip
     g_token = sandbox.token_issue(
         provider=Provider.GOOGLE, kind=TokenKind.ACCESS, person=ada, client_id=settings.GOOGLE_CLIENT_ID,
@@ -174,7 +175,7 @@ def _sign_in_ada() -> tuple[Any, Any, Any]:
     with transaction.atomic():  # as the login pipeline runs it
         fb_grant = services.grant_store(
             link=fb_link, access_token=fb_token.value, refresh_token=None,
-            expires_in=sandbox.FACEBOOK_LONG_LIVED_SECONDS, scopes=fb_scopes, denied_scopes=[],
+            expires_in=fb_sandbox.FACEBOOK_LONG_LIVED_SECONDS, scopes=fb_scopes, denied_scopes=[],
         )  # fmt: skip
         g_grant = services.grant_store(
             link=g_link, access_token=g_token.value, refresh_token=None,
@@ -225,7 +226,7 @@ def _page_figures(user: Any) -> list[str]:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from friends.models import FacebookFriend
+    from friends.models import Friend
 
     client = Client()
     client.force_login(user)
@@ -238,7 +239,7 @@ def _page_figures(user: Any) -> list[str]:
     median = median_seconds(render, times=PAGE_RENDERS)
     with CaptureQueriesContext(connection) as big:
         render()
-    stored = FacebookFriend.objects.filter(link__user=user).count()
+    stored = Friend.objects.filter(link__user=user, provider="facebook").count()
 
     small_user = _person_with_friends(50)
     small = Client()
@@ -258,7 +259,7 @@ def _person_with_friends(count: int) -> Any:
     from social_django.models import UserSocialAuth
 
     from accounts.models import ProviderGrant, User
-    from friends.models import FacebookFriend, FriendSyncState, GoogleContact
+    from friends.models import Friend, FriendSyncState
 
     user = User.objects.create_user(username="few-friends", email="few@example.com")
     now = timezone.now()
@@ -269,17 +270,18 @@ def _person_with_friends(count: int) -> Any:
         grant.save()
         FriendSyncState.objects.create(link=link, status="ok", last_success_at=now, total_count=count)
         if provider == "facebook":
-            FacebookFriend.objects.bulk_create(
+            Friend.objects.bulk_create(
                 [
-                    FacebookFriend(link=link, uid=f"3{n:014d}", name=f"Friend {n}", synced_at=now)
+                    Friend(link=link, provider=provider, external_id=f"3{n:014d}", name=f"Friend {n}",
+                           synced_at=now)
                     for n in range(count)
                 ]
-            )
+            )  # fmt: skip
         else:
-            GoogleContact.objects.bulk_create(
+            Friend.objects.bulk_create(
                 [
-                    GoogleContact(link=link, resource_name=f"people/c{n}", name=f"Contact {n}",
-                                  email=f"contact{n}@example.com", synced_at=now)
+                    Friend(link=link, provider=provider, external_id=f"people/c{n}", name=f"Contact {n}",
+                           email=f"contact{n}@example.com", synced_at=now)
                     for n in range(count)
                 ]
             )  # fmt: skip

@@ -247,8 +247,8 @@ class Figures:
 
 
 def _fake_clients(stamp_seed: int) -> dict[str, Any]:
-    from friends.clients.graph import FriendsPage, GraphFriend, GraphFriendsClient
-    from friends.clients.people import Contact, ContactsPage, PeopleClient
+    from providers.facebook.friends import FriendsPage, GraphFriend, GraphFriendsClient
+    from providers.google.contacts import Contact, ContactsPage, PeopleClient
 
     class Graph(GraphFriendsClient):
         def iter_pages(self, access_token: str, *, page_size: int = 500) -> Iterator[FriendsPage]:
@@ -278,10 +278,10 @@ def _fake_clients(stamp_seed: int) -> dict[str, Any]:
 def _simulate_schedule(size: int, pop: Population, quota_per_minute: dict[str, int]) -> Figures:
     from django.db import connection
 
-    from accounts.clients.errors import ProviderRateLimited
     from friends import schedule
     from friends.models import FriendSyncState
     from friends.services import friends_sync
+    from providers.http.errors import ProviderRateLimited
     from socialsite import quota
 
     clock = [0.0]

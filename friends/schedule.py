@@ -44,7 +44,7 @@ from django.utils import timezone
 from social_django.models import UserSocialAuth
 
 from accounts.models import GrantStatus, ProviderGrant
-from accounts.tokens import REFRESH_AHEAD
+from accounts.tokens import refresh_ahead
 from friends.models import FriendSyncState
 from socialsite import quota
 
@@ -90,7 +90,7 @@ def _next_at_sql(now: datetime, state_alias: str, *, active: bool = False) -> tu
     ``last_login`` says yet (a sign-in's sync can run before its login is recorded).
     """
     t = _tables()
-    refreshable = sorted(REFRESH_AHEAD)
+    refreshable = sorted(refresh_ahead())
     marks = ", ".join(["%s"] * len(refreshable)) or "NULL"
     usable = (
         f"EXISTS (SELECT 1 FROM {t['grant']} gr WHERE gr.social_id = {state_alias}.link_id"

@@ -112,7 +112,7 @@ def sync_due() -> dict[str, object]:
     See ``friends.schedule``: claims are safe against a second tick, the batch follows each
     provider's budget, and the report (also logged) carries the backlog.
     """
-    return schedule.tick(providers=list(services.FRIENDS_SCOPES), enqueue=queue_scheduled_sync).as_dict()
+    return schedule.tick(providers=services.friends_providers(), enqueue=queue_scheduled_sync).as_dict()
 
 
 def queue_scheduled_sync(link_id: int) -> None:

@@ -33,7 +33,7 @@ from typing import Protocol
 
 from django.conf import settings
 
-from accounts.clients.errors import ProviderRateLimited
+from providers.http.errors import ProviderRateLimited
 
 logger = logging.getLogger(__name__)
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from providers import registry as _provider_registry
 from socialsite.env import env_bool, env_float, env_int, env_list, env_required, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -32,10 +33,20 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 # --- Providers -------------------------------------------------------------------------
-_PROVIDER_CREDENTIALS = ("FACEBOOK_APP_ID", "FACEBOOK_APP_SECRET", "GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET")
-_HAS_REAL_CREDENTIALS = any(env_str(name) for name in _PROVIDER_CREDENTIALS)
+# The enabled providers, in the order pages show them (providers.registry.AVAILABLE lists
+# every provider package; by default all are enabled).
+SOCIALSITE_PROVIDERS = env_list("SOCIALSITE_PROVIDERS", _provider_registry.available_names())
+_unknown = sorted(set(SOCIALSITE_PROVIDERS) - set(_provider_registry.available_names()))
+if _unknown:
+    raise ImproperlyConfigured(
+        f"SOCIALSITE_PROVIDERS names {', '.join(_unknown)}; known providers: "
+        f"{', '.join(_provider_registry.available_names())}."
+    )
+_HAS_REAL_CREDENTIALS = any(
+    env_str(name) for name in _provider_registry.credential_variables(SOCIALSITE_PROVIDERS)
+)
 
-# The sandbox emulates both providers. It is on for development when no real credentials
+# The sandbox emulates the providers. It is on for development when no real credentials
 # are given, and never mounted with DEBUG off unless forced for an end-to-end run.
 SANDBOX = env_bool("SANDBOX", DEBUG and not _HAS_REAL_CREDENTIALS)
 if SANDBOX and not DEBUG and not env_bool("SANDBOX_FORCE", False):
@@ -44,60 +55,25 @@ if SANDBOX and not DEBUG and not env_bool("SANDBOX_FORCE", False):
         "Set SANDBOX_FORCE=true only for an end-to-end run."
     )
 
-
-def _credential(name: str, sandbox_value: str) -> str:
-    return env_required(name, fallback=sandbox_value if SANDBOX else None)
-
-
-FACEBOOK_APP_ID = _credential("FACEBOOK_APP_ID", "sandbox-facebook-app")
-FACEBOOK_APP_SECRET = _credential("FACEBOOK_APP_SECRET", "sandbox-facebook-secret")
-GOOGLE_CLIENT_ID = _credential("GOOGLE_CLIENT_ID", "sandbox-google-client.apps.example")
-GOOGLE_CLIENT_SECRET = _credential("GOOGLE_CLIENT_SECRET", "sandbox-google-secret")
-
-# With the sandbox on, the providers default to its emulation under SITE_URL/sandbox/.
-# The sandbox package is imported only then: with real providers it need not be deployed.
-_PROVIDER_DEFAULTS = {
-    "FACEBOOK_DIALOG_URL": "https://www.facebook.com",
-    "FACEBOOK_GRAPH_URL": "https://graph.facebook.com",
-    "GOOGLE_OIDC_ISSUER": "https://accounts.google.com",
-    "GOOGLE_PEOPLE_API_URL": "https://people.googleapis.com",
-}
+# Each enabled provider's settings (credentials, hosts, its own knobs) and their defaults
+# live in its package (providers/<name>/settings.py), which reads its environment variables.
+# With the sandbox on, hosts default to its emulation under SITE_URL/sandbox/.
+globals().update(
+    _provider_registry.configure(SOCIALSITE_PROVIDERS, sandbox=SANDBOX, sandbox_base=f"{SITE_URL}/sandbox")
+)
 if SANDBOX:
-    from sandbox.endpoints import loopback_twins, provider_settings, redirect_uris
+    # The sandbox package is imported only then: with real providers it need not be deployed.
+    from sandbox.endpoints import loopback_twins, redirect_uris
 
-    _PROVIDER_DEFAULTS = provider_settings(SITE_URL)
-    # The redirect URIs the sandbox's Facebook app and Google client have registered, as
-    # in the providers' consoles: each site's /complete/<provider>/, matched exactly.
+    # The redirect URIs the sandbox's apps have registered, as in the providers' consoles:
+    # each site's /complete/<provider>/, matched exactly.
     SANDBOX_REDIRECT_URIS = redirect_uris(*env_list("SANDBOX_REGISTERED_SITES", loopback_twins(SITE_URL)))
 
-
-def _provider_url(name: str) -> str:
-    return env_str(name, _PROVIDER_DEFAULTS[name]).rstrip("/")
-
-
-FACEBOOK_DIALOG_URL = _provider_url("FACEBOOK_DIALOG_URL")
-FACEBOOK_GRAPH_URL = _provider_url("FACEBOOK_GRAPH_URL")
-FACEBOOK_GRAPH_VERSION = env_str("FACEBOOK_GRAPH_VERSION", "v24.0")
-# A Facebook token lasts about 60 days and only a new sign-in renews it; in its last this many
-# days /account/ and /friends/ offer "Keep Facebook connected" (one click, a login redirect).
-FACEBOOK_KEEP_CONNECTED_DAYS = env_int("FACEBOOK_KEEP_CONNECTED_DAYS", 10)
-GOOGLE_OIDC_ISSUER = _provider_url("GOOGLE_OIDC_ISSUER")
-GOOGLE_PEOPLE_API_URL = _provider_url("GOOGLE_PEOPLE_API_URL")
-# How the app authenticates to the OpenID provider's token endpoint: client_secret_basic or
-# client_secret_post. Empty: from discovery's token_endpoint_auth_methods_supported (basic
-# when listed or absent, as OpenID Connect Discovery 1.0 defaults it).
-GOOGLE_TOKEN_ENDPOINT_AUTH_METHOD = env_str("GOOGLE_TOKEN_ENDPOINT_AUTH_METHOD")
-if GOOGLE_TOKEN_ENDPOINT_AUTH_METHOD not in {"", "client_secret_basic", "client_secret_post"}:
-    raise ImproperlyConfigured(
-        "GOOGLE_TOKEN_ENDPOINT_AUTH_METHOD must be client_secret_basic or client_secret_post, "
-        f"got {GOOGLE_TOKEN_ENDPOINT_AUTH_METHOD!r}."
-    )
 # Seconds for every outgoing provider call (connect and read).
 PROVIDER_TIMEOUT = env_float("PROVIDER_TIMEOUT", 5.0)
 # A friends or contacts listing with more pages than this ends its sync with an error: a
-# provider paging in circles must not hold a worker. Real lists need far fewer (Facebook
-# lists at most 5,000 friends, 500 a page; a Google account holds at most 25,000 contacts,
-# 1,000 a page).
+# provider paging in circles must not hold a worker. Real lists need far fewer (the largest
+# documented list, 25,000 contacts at 1,000 a page, takes 25).
 FRIENDS_SYNC_MAX_PAGES = env_int("FRIENDS_SYNC_MAX_PAGES", 200)
 # Celery time limits of one friends sync task, in seconds: at the soft one the task records
 # the failure and stops; the hard one kills it. A sync killed that way stops counting as
@@ -148,6 +124,8 @@ INSTALLED_APPS = [
 ]
 if SANDBOX:
     INSTALLED_APPS.append("sandbox")
+# Apps the enabled provider packages bring (their own models, their emulators' state).
+INSTALLED_APPS += _provider_registry.django_apps(SOCIALSITE_PROVIDERS, sandbox=SANDBOX)
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -170,7 +148,8 @@ AUTH_USER_MODEL = "accounts.User"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        # Shared templates, then each enabled provider package's own (providers/<name>/templates).
+        "DIRS": [BASE_DIR / "templates", *_provider_registry.template_dirs(SOCIALSITE_PROVIDERS)],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -216,8 +195,9 @@ RATE_LIMITS: dict[str, dict[str, str]] = {
     "callback": {"address": "30/m", "person": "10/m"},  # /complete/<backend>/
     "friends_refresh": {"address": "30/m", "person": "6/m"},  # the friends page's Refresh
     "disconnect": {"address": "30/m", "person": "10/m"},  # /account/disconnect/<provider>/
-    # Facebook's servers call these for everyone who removes the app: wide, per address only.
-    "facebook_callback": {"address": "300/m"},
+    # Each enabled provider's own groups (its settings module's RATE_LIMITS), e.g. the
+    # callbacks its servers make.
+    **_provider_registry.rate_limits(SOCIALSITE_PROVIDERS),
 }
 for _entry in env_list("RATE_LIMITS"):
     _name, _, _rate = _entry.partition("=")
@@ -303,15 +283,11 @@ TASK_MAX_COUNTDOWN = 15 * 60
 # --- Provider request budgets (socialsite.quota) -----------------------------------------
 # Calls per minute each provider *app* may make, shared by every worker (through Redis when
 # REDIS_URL is set, else per process). Override one with PROVIDER_CALLS_PER_MINUTE="name=N,...".
-# - GitHub counts per user token, 5,000 an hour each, so the app-wide budget only keeps the
-#   fleet smooth; a user token's own limit is honoured per grant (``ProviderRateLimited``
-#   with scope "user"): https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api
-# - Google's People API quotas are per minute and shown only in the Cloud console
-#   (https://developers.google.com/people/v1/rate-limits): set this to the project's quota.
-# - Meta allows an app 200 calls per hour times its number of users:
-#   https://developers.facebook.com/docs/graph-api/overview/rate-limiting/ ; the default is
-#   far below that for any sizeable user base.
-PROVIDER_CALLS_PER_MINUTE: dict[str, int] = {"facebook": 3000, "google": 3000, "github": 3000}
+# Each provider's default, and the documented limit it comes from, is its settings module's
+# ``CALLS_PER_MINUTE`` (3,000 where a package names none).
+PROVIDER_CALLS_PER_MINUTE: dict[str, int] = _provider_registry.per_provider(
+    SOCIALSITE_PROVIDERS, "CALLS_PER_MINUTE", 3000
+)
 for _entry in env_list("PROVIDER_CALLS_PER_MINUTE"):
     _name, _, _count = _entry.partition("=")
     try:
@@ -345,11 +321,11 @@ FRIENDS_CALLS_PER_SYNC = 2.0
 # --- Refresh tokens that would lapse unused (accounts.tokens.grants_at_risk) ---------------
 # Access tokens are refreshed only when a job is about to use them. The beat refreshes a
 # grant only when its refresh token would otherwise expire from disuse: Google drops a
-# refresh token unused for six months (https://developers.google.com/identity/protocols/oauth2#expiration),
-# GitHub App user refresh tokens last six months
-# (https://docs.github.com/en/apps/creating-github-apps/authenticating-with-a-github-app/refreshing-user-access-tokens).
-# Days of disuse after which a provider's refresh token is at risk (a margin under the limit).
-REFRESH_TOKEN_IDLE_DAYS: dict[str, int] = {"google": 150, "github": 150}
+# refresh token whose provider drops it after a spell of disuse. Days of disuse after which a
+# provider's refresh token is at risk: its settings module's ``REFRESH_TOKEN_IDLE_DAYS`` (a
+# margin under the provider's documented limit, cited there); a provider without one is absent.
+_idle_days = _provider_registry.per_provider(SOCIALSITE_PROVIDERS, "REFRESH_TOKEN_IDLE_DAYS", None)
+REFRESH_TOKEN_IDLE_DAYS: dict[str, int] = {name: n for name, n in _idle_days.items() if n is not None}
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -394,8 +370,7 @@ if not DEBUG:
 
 # --- python-social-auth -------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
-    "accounts.backends.facebook.FacebookBackend",
-    "accounts.backends.google.GoogleBackend",
+    *_provider_registry.backends(SOCIALSITE_PROVIDERS),
     # Password sign-in at /admin/ for staff only (createsuperuser); nobody else has a password form.
     "accounts.backends.staff.StaffPasswordBackend",
 ]
@@ -408,10 +383,7 @@ SOCIAL_AUTH_SANITIZE_REDIRECTS = True  # `next` stays on this site
 SOCIAL_AUTH_REDIRECT_IS_HTTPS = not DEBUG and HTTPS
 SOCIAL_AUTH_REQUESTS_TIMEOUT = PROVIDER_TIMEOUT
 SOCIAL_AUTH_USER_FIELDS = ["username", "email", "first_name", "last_name"]
-SOCIAL_AUTH_FACEBOOK_KEY = FACEBOOK_APP_ID
-SOCIAL_AUTH_FACEBOOK_SECRET = FACEBOOK_APP_SECRET
-SOCIAL_AUTH_GOOGLE_KEY = GOOGLE_CLIENT_ID
-SOCIAL_AUTH_GOOGLE_SECRET = GOOGLE_CLIENT_SECRET
+# SOCIAL_AUTH_<NAME>_KEY / _SECRET: from each provider's settings module (above).
 
 # Unfinished sign-ins one browser session keeps per provider (accounts.login_state); older
 # ones are dropped with their rows. Abandoned state older than LOGIN_STATE_MAX_AGE seconds
@@ -443,7 +415,7 @@ SOCIAL_AUTH_PIPELINE = (
     "accounts.pipeline.store_tokens",
     "social_core.pipeline.user.user_details",
     # After the login commits, queue a sync of this link's friends or contacts.
-    "accounts.pipeline.queue_friends_sync",
+    "accounts.pipeline.announce_link_stored",
 )
 
 # --- Logging ----------------------------------------------------------------------------

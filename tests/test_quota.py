@@ -37,7 +37,7 @@ RABBITMQ_URL = os.environ.get("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672
 DRAW = """
 import django
 django.setup()
-from accounts.clients.errors import ProviderRateLimited
+from providers.http.errors import ProviderRateLimited
 from socialsite import quota
 quota.use(quota.RedisBudget(quota.settings.REDIS_URL, clock=lambda: 1_000_000.0))
 granted = 0

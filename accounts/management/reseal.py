@@ -14,8 +14,8 @@ from django.db import transaction
 
 from accounts import vault
 from accounts.exceptions import TokenUnreadable
-from accounts.management.progress import Progress, Stream
 from accounts.models import CIPHERTEXT_FIELDS, ProviderGrant
+from socialsite.progress import Progress, Stream
 
 
 @dataclass

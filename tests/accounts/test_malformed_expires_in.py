@@ -16,11 +16,11 @@ from django.utils import timezone
 from social_django.models import UserSocialAuth
 
 from accounts import tokens
-from accounts.clients.facebook import LONG_LIVED_SECONDS
 from accounts.expiry import ASSUMED_SECONDS, MAX_SECONDS
 from accounts.models import GrantStatus, ProviderGrant
 from friends import tasks as friends_tasks
 from friends.models import FriendSyncState, SyncStatus
+from providers.facebook.client import LONG_LIVED_SECONDS
 from sandbox import faults
 from sandbox.models import SandboxPerson
 

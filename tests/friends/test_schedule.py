@@ -191,8 +191,8 @@ def test_a_grants_own_rate_limit_moves_only_that_accounts_next_sync():
     """A client that says "this grant must wait until T" (scope "user", as GitHub's per-token
     limit): the sync ends at once, that account is due again at T, the others are untouched,
     and nothing pauses the provider for the fleet."""
-    from accounts.clients.errors import ProviderRateLimited
     from friends.services import friends_sync
+    from providers.http.errors import ProviderRateLimited
     from socialsite import quota
     from tests.friends.factories import ScriptedGraphClient
 

@@ -311,7 +311,7 @@ def test_userinfo_modes(client, ada, arm, mode, check):
 
 def test_every_mode_fits_its_column():
     # SQLite does not enforce max_length; PostgreSQL does (the second CI pass would fail).
-    longest = max(faults.GENERIC_MODES + faults.BENDING_MODES + faults.CONNECTIONS_MODES, key=len)
+    longest = max(faults.all_modes(), key=len)
     assert len(longest) <= SandboxFault._meta.get_field("mode").max_length, longest
 
 

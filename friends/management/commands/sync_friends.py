@@ -10,25 +10,27 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Q
 from django.template.defaultfilters import pluralize
 
-from accounts.management.progress import Progress
 from accounts.models import ProviderGrant, User
 from friends import services
+from socialsite.progress import Progress
 
 logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
-    help = "Fetch the Facebook friends and Google contacts of everyone (or one person) now, in this process."
+    help = "Fetch the friends, contacts or follows of everyone (or one person) now, in this process."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--user", help="Only this person: their id or email.")
-        parser.add_argument("--provider", choices=sorted(services.FRIENDS_SCOPES), help="Only this provider.")
+        parser.add_argument(
+            "--provider", choices=sorted(services.friends_providers()), help="Only this provider."
+        )
 
     def handle(
         self, *args: Any, user: str | None = None, provider: str | None = None, **options: Any
     ) -> None:
         grants = ProviderGrant.objects.filter(
-            social__isnull=False, provider__in=list(services.FRIENDS_SCOPES)
+            social__isnull=False, provider__in=services.friends_providers()
         )
         if user:
             lookup = Q(email__iexact=user)

@@ -13,6 +13,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from sandbox import seeding, services
+from sandbox.faults import emulators
 from sandbox.models import SandboxPerson
 
 
@@ -40,15 +41,18 @@ class Command(BaseCommand):
             type=int,
             default=0,
             metavar="F",
-            help="Facebook friends each named person gets, drawn from the generated people.",
+            help="Friends each named person gets, drawn from the generated people.",
         )
         parser.add_argument(
             "--contacts-per-person",
             type=int,
             default=0,
             metavar="C",
-            help="Google contacts each named person gets (about 5%% carry a sandbox person's email).",
+            help="Address-book contacts each named person gets (about 5%% carry a sandbox person's email).",
         )
+        # Each emulator's own graph options (Emulator.add_seed_arguments).
+        for emulator in emulators().values():
+            emulator.add_seed_arguments(parser)
 
     def handle(
         self,
@@ -77,6 +81,8 @@ class Command(BaseCommand):
             self._step("friendships", lambda: seeding.friends_generate(per_person=friends_per_person))
         if contacts_per_person:
             self._step("contacts", lambda: seeding.contacts_generate(per_person=contacts_per_person))
+        for emulator in emulators().values():
+            emulator.seed(options, self._step)
 
     def _step(self, what: str, run: Any) -> None:
         started = time.perf_counter()
