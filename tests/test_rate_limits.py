@@ -1,7 +1,8 @@
 """Rate limits seen from outside: hammer each endpoint over real HTTP and get a 429 page.
 
 The rates are set explicitly here (small, so a test needs a handful of requests); the
-suite otherwise runs on the production defaults with a fresh count per test.
+suite otherwise runs on the production defaults with a fresh count per test. They are per
+day: django-ratelimit counts in fixed windows, and a per-minute window could end mid-test.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from tests.login_fixtures import Browser, csrf_token
 LIMIT = 3
 
 
-def limit(settings, group: str, *, address: str = f"{LIMIT}/m", person: str | None = None) -> None:
+def limit(settings, group: str, *, address: str = f"{LIMIT}/d", person: str | None = None) -> None:
     rates = {key: dict(value) for key, value in settings.RATE_LIMITS.items()}
     rates[group] = {"address": address, **({"person": person} if person else {})}
     settings.RATE_LIMITS = rates
@@ -65,7 +66,7 @@ def test_a_real_sign_in_is_not_held_up_by_the_default_limits(browser, ada):
 
 
 def test_hammering_refresh_gets_a_429_page_per_person(new_browser, ada, grace, settings):
-    limit(settings, "friends_refresh", address="100/m", person=f"{LIMIT}/m")
+    limit(settings, "friends_refresh", address="100/m", person=f"{LIMIT}/d")
     first, second, other = new_browser(), new_browser(), new_browser()
     first.login("google", ada)
     second.login("google", ada)  # the same person in another browser
@@ -81,7 +82,7 @@ def test_hammering_refresh_gets_a_429_page_per_person(new_browser, ada, grace, s
 
 
 def test_hammering_disconnect_gets_a_429_page(browser, ada, settings):
-    limit(settings, "disconnect", address="100/m", person=f"{LIMIT}/m")
+    limit(settings, "disconnect", address="100/m", person=f"{LIMIT}/d")
     browser.login("google", ada)
     account = browser.get("/account/")
     # Disconnecting the only way in is refused (and counted) each time.

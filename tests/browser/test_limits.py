@@ -11,7 +11,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_too_many_sign_in_starts_show_a_page_with_try_again(sandbox, settings, page, screenshot):
-    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "login": {"address": "2/m"}}
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "login": {"address": "2/d"}}
     for _ in range(2):
         page.goto(f"{sandbox}/")
         page.get_by_role("button", name="Continue with Google").click()
