@@ -23,7 +23,7 @@ from social_core.exceptions import (
 )
 from social_django.middleware import SocialAuthExceptionMiddleware
 
-PROVIDER_NAMES = {"facebook": "Facebook", "google": "Google"}
+PROVIDER_NAMES = {"facebook": "Facebook", "google": "Google", "github": "GitHub"}
 
 
 def _explain(exception: SocialAuthBaseException, provider: str) -> tuple[str, str]:

@@ -9,7 +9,11 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 # The app's social-auth callback path for each emulated provider.
-CALLBACK_PATHS: dict[str, str] = {"facebook": "/complete/facebook/", "google": "/complete/google/"}
+CALLBACK_PATHS: dict[str, str] = {
+    "facebook": "/complete/facebook/",
+    "google": "/complete/google/",
+    "github": "/complete/github/",
+}
 
 
 def provider_settings(site_url: str) -> dict[str, str]:
@@ -20,6 +24,8 @@ def provider_settings(site_url: str) -> dict[str, str]:
         "FACEBOOK_GRAPH_URL": f"{base}/graph",
         "GOOGLE_OIDC_ISSUER": f"{base}/google",
         "GOOGLE_PEOPLE_API_URL": f"{base}/people",
+        "GITHUB_URL": f"{base}/github",
+        "GITHUB_API_URL": f"{base}/github-api",
     }
 
 

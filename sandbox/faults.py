@@ -24,6 +24,7 @@ from sandbox.models import SandboxFault
 ENDPOINTS: dict[str, tuple[str, ...]] = {
     "facebook": ("token", "exchange", "me", "revoke", "friends"),
     "google": ("discovery", "jwks", "token", "userinfo", "revoke", "connections"),
+    "github": ("token", "user", "emails", "following", "revoke"),
 }
 
 # Modes every endpoint understands.
@@ -65,7 +66,7 @@ EXPIRES_IN_MODES: dict[str, str] = {
     "expires_in_negative": "-3600",
     "expires_in_huge": "1000000000000",
 }
-TOKEN_ENDPOINTS = {("google", "token"), ("facebook", "token"), ("facebook", "exchange")}
+TOKEN_ENDPOINTS = {("google", "token"), ("facebook", "token"), ("facebook", "exchange"), ("github", "token")}
 
 # Modes of the People API's connections list (``google``/``connections`` only):
 # - expired_sync_token: answer as if the client's sync token had expired, whatever its age;
@@ -99,6 +100,9 @@ def modes_for(provider: str, endpoint: str) -> tuple[str, ...]:
         return GENERIC_MODES + ID_TOKEN_MODES + tuple(EXPIRES_IN_MODES)
     if (provider, endpoint) in TOKEN_ENDPOINTS:
         return GENERIC_MODES + tuple(EXPIRES_IN_MODES)
+    if provider == "github":
+        # GitHub's secondary rate limit: 403 with retry-after (its endpoints answer every mode).
+        return (*GENERIC_MODES, "secondary_limit")
     if (provider, endpoint) == ("google", "connections"):
         return GENERIC_MODES + CONNECTIONS_MODES
     if (provider, endpoint) == ("facebook", "friends"):

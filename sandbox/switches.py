@@ -32,6 +32,11 @@ SWITCHES: tuple[Switch, ...] = (
         "require_pkce",
         "Require PKCE (S256) at the authorize and token endpoints",
     ),
+    Switch(
+        "github",
+        "app_tokens",
+        "Act as a GitHub App: user tokens expire after 8 hours and come with a rotating refresh token",
+    ),
 )
 
 

@@ -5,7 +5,7 @@ issuer, so the app's settings point at them exactly as at www.facebook.com,
 graph.facebook.com and accounts.google.com.
 """
 
-from django.urls import path, register_converter
+from django.urls import include, path, register_converter
 
 from sandbox.views import facebook, friends, google, pages, people, revocation
 
@@ -74,3 +74,6 @@ urlpatterns += [
     path("people/v1/people/me/connections", people.connections, name="people-connections"),
     path("avatars/contacts/<str:initials>.svg", people.contact_photo, name="contact-photo"),
 ]
+
+# GitHub: its web flow (github.com) and REST API (api.github.com) hosts.
+urlpatterns.append(path("", include("providers.github.sandbox.urls")))  # type: ignore[arg-type]

@@ -32,7 +32,14 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 # --- Providers -------------------------------------------------------------------------
-_PROVIDER_CREDENTIALS = ("FACEBOOK_APP_ID", "FACEBOOK_APP_SECRET", "GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET")
+_PROVIDER_CREDENTIALS = (
+    "FACEBOOK_APP_ID",
+    "FACEBOOK_APP_SECRET",
+    "GOOGLE_CLIENT_ID",
+    "GOOGLE_CLIENT_SECRET",
+    "GITHUB_CLIENT_ID",
+    "GITHUB_CLIENT_SECRET",
+)
 _HAS_REAL_CREDENTIALS = any(env_str(name) for name in _PROVIDER_CREDENTIALS)
 
 # The sandbox emulates both providers. It is on for development when no real credentials
@@ -53,6 +60,8 @@ FACEBOOK_APP_ID = _credential("FACEBOOK_APP_ID", "sandbox-facebook-app")
 FACEBOOK_APP_SECRET = _credential("FACEBOOK_APP_SECRET", "sandbox-facebook-secret")
 GOOGLE_CLIENT_ID = _credential("GOOGLE_CLIENT_ID", "sandbox-google-client.apps.example")
 GOOGLE_CLIENT_SECRET = _credential("GOOGLE_CLIENT_SECRET", "sandbox-google-secret")
+GITHUB_CLIENT_ID = _credential("GITHUB_CLIENT_ID", "sandbox-github-client")
+GITHUB_CLIENT_SECRET = _credential("GITHUB_CLIENT_SECRET", "sandbox-github-secret")
 
 # With the sandbox on, the providers default to its emulation under SITE_URL/sandbox/.
 # The sandbox package is imported only then: with real providers it need not be deployed.
@@ -61,6 +70,8 @@ _PROVIDER_DEFAULTS = {
     "FACEBOOK_GRAPH_URL": "https://graph.facebook.com",
     "GOOGLE_OIDC_ISSUER": "https://accounts.google.com",
     "GOOGLE_PEOPLE_API_URL": "https://people.googleapis.com",
+    "GITHUB_URL": "https://github.com",
+    "GITHUB_API_URL": "https://api.github.com",
 }
 if SANDBOX:
     from sandbox.endpoints import loopback_twins, provider_settings, redirect_uris
@@ -83,6 +94,8 @@ FACEBOOK_GRAPH_VERSION = env_str("FACEBOOK_GRAPH_VERSION", "v24.0")
 FACEBOOK_KEEP_CONNECTED_DAYS = env_int("FACEBOOK_KEEP_CONNECTED_DAYS", 10)
 GOOGLE_OIDC_ISSUER = _provider_url("GOOGLE_OIDC_ISSUER")
 GOOGLE_PEOPLE_API_URL = _provider_url("GOOGLE_PEOPLE_API_URL")
+GITHUB_URL = _provider_url("GITHUB_URL")
+GITHUB_API_URL = _provider_url("GITHUB_API_URL")
 # How the app authenticates to the OpenID provider's token endpoint: client_secret_basic or
 # client_secret_post. Empty: from discovery's token_endpoint_auth_methods_supported (basic
 # when listed or absent, as OpenID Connect Discovery 1.0 defaults it).
@@ -129,7 +142,7 @@ INSTALLED_APPS = [
     "friends",
 ]
 if SANDBOX:
-    INSTALLED_APPS.append("sandbox")
+    INSTALLED_APPS += ["sandbox", "providers.github.sandbox"]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -296,6 +309,7 @@ if not DEBUG:
 AUTHENTICATION_BACKENDS = [
     "accounts.backends.facebook.FacebookBackend",
     "accounts.backends.google.GoogleBackend",
+    "providers.github.backend.GitHubBackend",
     # Password sign-in at /admin/ for staff only (createsuperuser); nobody else has a password form.
     "accounts.backends.staff.StaffPasswordBackend",
 ]
@@ -312,6 +326,8 @@ SOCIAL_AUTH_FACEBOOK_KEY = FACEBOOK_APP_ID
 SOCIAL_AUTH_FACEBOOK_SECRET = FACEBOOK_APP_SECRET
 SOCIAL_AUTH_GOOGLE_KEY = GOOGLE_CLIENT_ID
 SOCIAL_AUTH_GOOGLE_SECRET = GOOGLE_CLIENT_SECRET
+SOCIAL_AUTH_GITHUB_KEY = GITHUB_CLIENT_ID
+SOCIAL_AUTH_GITHUB_SECRET = GITHUB_CLIENT_SECRET
 
 # Unfinished sign-ins one browser session keeps per provider (accounts.login_state); older
 # ones are dropped with their rows. Abandoned state older than LOGIN_STATE_MAX_AGE seconds
