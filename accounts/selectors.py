@@ -13,7 +13,7 @@ from accounts.models import KEY_MISSING, GrantStatus, ProviderGrant, User
 from accounts.scopes import canonical_scope
 from accounts.tokens import has_lapsed, renews_by_sign_in_only
 
-PROVIDERS = (("facebook", "Facebook"), ("google", "Google"))
+PROVIDERS = (("facebook", "Facebook"), ("google", "Google"), ("github", "GitHub"))
 PROVIDER_LABELS = dict(PROVIDERS)
 # What each scope lets socialsite do, in the words a person would use.
 # Pages list them in this order. Keys are the short spellings (accounts/scopes.py).

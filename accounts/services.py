@@ -20,6 +20,7 @@ from accounts.clients.google import GoogleOAuthClient
 from accounts.exceptions import NoUsableToken
 from accounts.expiry import expires_at_from
 from accounts.models import DataDeletionRequest, GrantStatus, ProviderGrant, User
+from providers.github.client import GitHubTokenClient
 
 logger = logging.getLogger(__name__)
 
@@ -123,6 +124,8 @@ def grant_revoke_at_provider(*, grant: ProviderGrant) -> bool:
             # Revoking the refresh token revokes the whole grant; the access token does too.
             token = grant.get_refresh_token() if grant.has_refresh_token else grant.get_access_token()
             GoogleOAuthClient().revoke(token)
+        elif grant.provider == "github":
+            GitHubTokenClient().revoke(grant.get_access_token())
         else:
             return False
     except NoUsableToken:

@@ -46,12 +46,14 @@ from accounts.clients.google import GoogleOAuthClient
 from accounts.exceptions import NoUsableToken, TokenKeyMissing
 from accounts.expiry import expires_at_from
 from accounts.models import GrantStatus, ProviderGrant
+from providers.github.client import GitHubTokenClient
 
 logger = logging.getLogger(__name__)
 
 # Refresh this long before expiry, for the providers that let a server refresh. Google access
 # tokens live an hour. Facebook is absent on purpose: only a new sign-in renews its tokens.
-REFRESH_AHEAD = {"google": timedelta(minutes=5)}
+# GitHub: only GitHub-App user tokens expire (8 hours); OAuth-app tokens have no expiry, so never fall due.
+REFRESH_AHEAD = {"google": timedelta(minutes=5), "github": timedelta(minutes=5)}
 LEASE_SECONDS = 30
 WAIT_STEP_SECONDS = 0.1
 
@@ -250,6 +252,9 @@ def _refresh_holding_lease(grant: ProviderGrant, lease: str) -> RefreshResult:
     try:
         if grant.provider == "google":
             answer = GoogleOAuthClient().refresh(grant.get_refresh_token(), subject=grant.uid)
+        elif grant.provider == "github":
+            # A GitHub-App refresh token is single use: the answer's new pair replaces both.
+            answer = GitHubTokenClient().refresh(grant.get_refresh_token())
         else:
             # Facebook: no server-side refresh exists; never re-exchange a long-lived token.
             return RefreshResult.STILL_VALID
