@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import SESSION_KEY
@@ -14,13 +13,13 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 from social_django.models import UserSocialAuth
 
-from accounts.clients.errors import ProviderError
-from accounts.clients.facebook import FacebookTokenClient
-from accounts.clients.google import GoogleOAuthClient
 from accounts.exceptions import NoUsableToken
 from accounts.expiry import expires_at_from
-from accounts.models import DataDeletionRequest, GrantStatus, ProviderGrant, User
-from providers.github.client import GitHubTokenClient
+from accounts.models import GrantStatus, ProviderGrant, User
+from providers import registry
+from providers.facebook.client import FacebookTokenClient
+from providers.google.client import GoogleOAuthClient
+from providers.http.errors import ProviderError
 
 logger = logging.getLogger(__name__)
 
@@ -124,10 +123,11 @@ def grant_revoke_at_provider(*, grant: ProviderGrant) -> bool:
             # Revoking the refresh token revokes the whole grant; the access token does too.
             token = grant.get_refresh_token() if grant.has_refresh_token else grant.get_access_token()
             GoogleOAuthClient().revoke(token)
-        elif grant.provider == "github":
-            GitHubTokenClient().revoke(grant.get_access_token())
         else:
-            return False
+            # Any other provider revokes through its package's hook.
+            if grant.provider not in registry.available_names():
+                return False
+            return registry.any_provider(grant.provider).revoke(grant)
     except NoUsableToken:
         logger.info("revoke skipped, no usable token: provider=%s uid=%s", grant.provider, grant.uid)
         return False
@@ -187,52 +187,3 @@ def grant_revoke_and_unlink(*, grant: ProviderGrant) -> None:
     with transaction.atomic():
         UserSocialAuth.objects.filter(provider=grant.provider, uid=grant.uid).delete()
         ProviderGrant.objects.filter(pk=grant.pk).delete()
-
-
-def facebook_deauthorize(*, uid: str, issued_at: datetime | None = None) -> bool:
-    """The person removed the app on Facebook: forget the tokens, mark the link revoked.
-
-    ``issued_at`` is when Facebook signed the callback. A grant stored after it (the person
-    came back and signed in again) is newer than the removal and is left alone, so a
-    replayed callback cannot cut off a fresh grant. One second of slack: ``issued_at``
-    has whole seconds only.
-    """
-    grants = ProviderGrant.objects.filter(provider="facebook", uid=uid)
-    if issued_at is not None:
-        grants = grants.filter(updated_at__lt=issued_at + timedelta(seconds=1))
-    updated = grants.update(
-        access_token_ciphertext="",
-        refresh_token_ciphertext="",
-        expires_at=None,
-        status=GrantStatus.REVOKED,
-        last_error="deauthorized on Facebook",
-        updated_at=timezone.now(),
-    )
-    logger.info("facebook deauthorize: grants_revoked=%s", updated)
-    return bool(updated)
-
-
-def facebook_data_delete(*, uid: str, request_hash: str) -> DataDeletionRequest:
-    """Delete that person's Facebook data; a replay returns the earlier record and changes nothing.
-
-    The link goes with its tokens and everything keyed on it (friend data). A person left
-    with no way to sign in is deleted too: name and email came from Facebook.
-    """
-    with transaction.atomic():
-        existing = DataDeletionRequest.objects.select_for_update().filter(request_hash=request_hash).first()
-        if existing is not None:
-            return existing
-        links = list(UserSocialAuth.objects.filter(provider="facebook", uid=uid).select_related("user"))
-        ProviderGrant.objects.filter(provider="facebook", uid=uid).delete()
-        for link in links:
-            user = link.user
-            link.delete()
-            if not UserSocialAuth.objects.filter(user=user).exists() and not user.has_usable_password():
-                _delete_sessions_of(user.pk)
-                user.delete()
-        return DataDeletionRequest.objects.create(
-            confirmation_code=secrets.token_hex(8),
-            request_hash=request_hash,
-            deleted_links=len(links),
-            completed_at=timezone.now(),
-        )

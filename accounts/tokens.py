@@ -41,19 +41,23 @@ from datetime import datetime, timedelta
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.clients.errors import ProviderAuthError, ProviderError
-from accounts.clients.google import GoogleOAuthClient
 from accounts.exceptions import NoUsableToken, TokenKeyMissing
 from accounts.expiry import expires_at_from
 from accounts.models import GrantStatus, ProviderGrant
-from providers.github.client import GitHubTokenClient
+from providers import registry
+from providers.google.client import GoogleOAuthClient
+from providers.http.errors import ProviderAuthError, ProviderError
 
 logger = logging.getLogger(__name__)
 
 # Refresh this long before expiry, for the providers that let a server refresh. Google access
 # tokens live an hour. Facebook is absent on purpose: only a new sign-in renews its tokens.
-# GitHub: only GitHub-App user tokens expire (8 hours); OAuth-app tokens have no expiry, so never fall due.
-REFRESH_AHEAD = {"google": timedelta(minutes=5), "github": timedelta(minutes=5)}
+REFRESH_AHEAD = {"google": timedelta(minutes=5)}
+# Every other provider package that can refresh says how far ahead (providers.base.Provider).
+for _name in registry.available_names():
+    _ahead = registry.any_provider(_name).refresh_ahead
+    if _ahead is not None:
+        REFRESH_AHEAD.setdefault(_name, _ahead)
 LEASE_SECONDS = 30
 WAIT_STEP_SECONDS = 0.1
 
@@ -252,9 +256,14 @@ def _refresh_holding_lease(grant: ProviderGrant, lease: str) -> RefreshResult:
     try:
         if grant.provider == "google":
             answer = GoogleOAuthClient().refresh(grant.get_refresh_token(), subject=grant.uid)
-        elif grant.provider == "github":
-            # A GitHub-App refresh token is single use: the answer's new pair replaces both.
-            answer = GitHubTokenClient().refresh(grant.get_refresh_token())
+        elif grant.provider in REFRESH_AHEAD:
+            # Any other refreshing provider, through its package's hook.
+            renewed = registry.any_provider(grant.provider).refresh(grant)
+            answer = {
+                "access_token": renewed.access_token,
+                "refresh_token": renewed.refresh_token,
+                "expires_in": renewed.expires_in,
+            }
         else:
             # Facebook: no server-side refresh exists; never re-exchange a long-lived token.
             return RefreshResult.STILL_VALID

@@ -1,20 +1,16 @@
-from django.urls import path
+from django.urls import URLPattern, URLResolver, path
 
-from accounts import facebook_callbacks, views
+from accounts import views
+from providers import registry
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.home, name="home"),
     path("account/", views.account, name="account"),
     path("account/disconnect/<str:provider>/", views.disconnect, name="disconnect"),
     path("account/findable/", views.findable, name="findable"),
     path("account/delete/", views.delete_account, name="delete_account"),
     path("logout/", views.logout_view, name="logout"),
-    path("facebook/deauthorize/", facebook_callbacks.deauthorize, name="facebook_deauthorize"),
-    path("facebook/data-deletion/", facebook_callbacks.data_deletion, name="facebook_data_deletion"),
-    path(
-        "facebook/data-deletion/<str:code>/",
-        facebook_callbacks.data_deletion_status,
-        name="data_deletion_status",
-    ),
     path("healthz/", views.healthz, name="healthz"),
 ]
+# Each enabled provider's own routes (callbacks its servers make), by their own names.
+urlpatterns += registry.urlpatterns()

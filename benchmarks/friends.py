@@ -110,8 +110,8 @@ def _sync(grant: Any, watch: Stopwatch) -> Any:
 
 def _timed_client(provider: str, watch: Stopwatch) -> Any:
     """The real client, with the time spent in each page's call (HTTP and the provider) counted."""
-    from friends.clients.graph import FriendsPage, GraphFriendsClient
-    from friends.clients.people import ContactsPage, PeopleClient
+    from providers.facebook.friends import FriendsPage, GraphFriendsClient
+    from providers.google.contacts import ContactsPage, PeopleClient
 
     class TimedGraphClient(GraphFriendsClient):
         def iter_pages(self, access_token: str, **kwargs: Any) -> Iterator[FriendsPage]:

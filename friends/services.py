@@ -25,7 +25,14 @@ from django.db.models import F, Q
 from django.utils import timezone
 from social_django.models import UserSocialAuth
 
-from accounts.clients.errors import (
+from accounts.exceptions import NoUsableToken, TokenKeyMissing
+from accounts.models import GrantStatus, ProviderGrant
+from accounts.scopes import scope_in
+from accounts.tokens import RefreshResult, access_token_for, grant_mark_needs_reconnect, grant_refresh
+from friends.models import SYNC_LEASE, FacebookFriend, FriendSyncState, GoogleContact, SyncStatus
+from providers.facebook.friends import FriendsPage, GraphFriend, GraphFriendsClient
+from providers.google.contacts import Contact, ContactsPage, ExpiredSyncToken, PeopleClient
+from providers.http.errors import (
     ProviderAuthError,
     ProviderConfigurationError,
     ProviderDataAccessExpired,
@@ -34,14 +41,7 @@ from accounts.clients.errors import (
     ProviderRateLimited,
     ProviderUnavailable,
 )
-from accounts.exceptions import NoUsableToken, TokenKeyMissing
-from accounts.models import GrantStatus, ProviderGrant
-from accounts.scopes import scope_in
-from accounts.tokens import RefreshResult, access_token_for, grant_mark_needs_reconnect, grant_refresh
-from friends.clients.graph import FriendsPage, GraphFriend, GraphFriendsClient
-from friends.clients.paging import PagingError
-from friends.clients.people import Contact, ContactsPage, ExpiredSyncToken, PeopleClient
-from friends.models import SYNC_LEASE, FacebookFriend, FriendSyncState, GoogleContact, SyncStatus
+from providers.http.paging import PagingError
 
 logger = logging.getLogger(__name__)
 

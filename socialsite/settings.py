@@ -14,6 +14,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from providers import registry as _provider_registry
 from socialsite.env import env_bool, env_float, env_int, env_list, env_required, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -32,6 +33,15 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 # --- Providers -------------------------------------------------------------------------
+# The enabled providers, in the order pages show them (providers.registry.AVAILABLE lists
+# every provider package; by default all are enabled).
+SOCIALSITE_PROVIDERS = env_list("SOCIALSITE_PROVIDERS", _provider_registry.available_names())
+_unknown = sorted(set(SOCIALSITE_PROVIDERS) - set(_provider_registry.available_names()))
+if _unknown:
+    raise ImproperlyConfigured(
+        f"SOCIALSITE_PROVIDERS names {', '.join(_unknown)}; known providers: "
+        f"{', '.join(_provider_registry.available_names())}."
+    )
 _PROVIDER_CREDENTIALS = (
     "FACEBOOK_APP_ID",
     "FACEBOOK_APP_SECRET",
@@ -307,9 +317,7 @@ if not DEBUG:
 
 # --- python-social-auth -------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
-    "accounts.backends.facebook.FacebookBackend",
-    "accounts.backends.google.GoogleBackend",
-    "providers.github.backend.GitHubBackend",
+    *_provider_registry.backends(SOCIALSITE_PROVIDERS),
     # Password sign-in at /admin/ for staff only (createsuperuser); nobody else has a password form.
     "accounts.backends.staff.StaffPasswordBackend",
 ]

@@ -18,8 +18,8 @@ from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from pytest_django.live_server_helper import LiveServer
 
-from accounts.clients.google import discovery_cache_key
 from accounts.models import User
+from providers.google.client import discovery_cache_key
 from sandbox import services as sandbox_services
 from sandbox.endpoints import provider_settings, redirect_uris
 from sandbox.models import SandboxPerson

@@ -20,7 +20,7 @@ from social_core.backends.github import GithubOAuth2
 from social_core.backends.oauth import BaseOAuth2PKCE
 from social_core.exceptions import AuthResponseError
 
-from accounts.backends.base import SocialsiteBackendMixin
+from providers.backend import SocialsiteBackendMixin
 from providers.github.client import api_headers, api_url, github_url
 
 logger = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """GitHub's token calls (refresh, revoke) and the REST API call that lists whom a person follows.
 
-Every call goes through ``accounts.clients.base.ProviderClient`` (one session, one timeout,
+Every call goes through ``providers.http.client.ProviderClient`` (one session, one timeout,
 typed errors). GitHub specifics handled here:
 
 - The token endpoint answers errors as **HTTP 200** with ``error`` in the body
@@ -30,8 +30,8 @@ import requests
 from django.conf import settings
 from django.views.decorators.debug import sensitive_variables
 
-from accounts.clients.base import ProviderClient, TransportError
-from accounts.clients.errors import (
+from providers.http.client import ProviderClient, TransportError
+from providers.http.errors import (
     ProviderAuthError,
     ProviderConfigurationError,
     ProviderError,
@@ -39,7 +39,7 @@ from accounts.clients.errors import (
     ProviderRateLimited,
     ProviderUnavailable,
 )
-from friends.clients.paging import PageChain
+from providers.http.paging import PageChain
 
 PROVIDER = "github"
 API_VERSION = "2022-11-28"

@@ -10,10 +10,10 @@ from django.utils.html import escape
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 
+from providers.google.sandbox.views import issuer
 from sandbox import faults, services, social, switches
 from sandbox.forms import ArmFaultForm
 from sandbox.models import SandboxPerson
-from sandbox.views.google import issuer
 from sandbox.views.revocation import people_with_access
 
 # Avatar backgrounds, picked by person id so each keeps theirs.

@@ -17,8 +17,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from accounts.clients.errors import ProviderUnavailable
-from accounts.clients.facebook import FacebookTokenClient
+from providers.facebook.client import FacebookTokenClient
+from providers.http.errors import ProviderUnavailable
 from socialsite.logging import RedactSecretsFilter
 
 APP_SECRET = "app-secret-4f9c2e7d1b"

@@ -22,7 +22,7 @@ from django.utils import timezone
 from social_django.models import UserSocialAuth
 
 from accounts.models import DataDeletionRequest, GrantStatus, ProviderGrant, User
-from accounts.signed_request import sign
+from providers.facebook.signed_request import sign
 from tests.factories import LinkFactory, UserFactory, make_grant
 
 pytestmark = pytest.mark.django_db

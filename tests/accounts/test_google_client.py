@@ -16,8 +16,8 @@ import pytest
 import responses
 from django.core.cache import cache
 
-from accounts.clients.errors import ProviderAuthError, ProviderUnavailable
-from accounts.clients.google import GoogleOAuthClient
+from providers.google.client import GoogleOAuthClient
+from providers.http.errors import ProviderAuthError, ProviderUnavailable
 from sandbox import crypto
 
 ISSUER = "https://issuer.test"

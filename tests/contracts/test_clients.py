@@ -12,17 +12,17 @@ import responses
 from django.core.cache import cache
 from social_django.utils import load_strategy
 
-from accounts.backends.google import CONTACTS_SCOPE, GoogleBackend
-from accounts.clients.errors import (
+from providers.facebook.client import FacebookTokenClient
+from providers.facebook.friends import GraphFriendsClient
+from providers.google.backend import CONTACTS_SCOPE, GoogleBackend
+from providers.google.client import GoogleOAuthClient, token_endpoint_auth_method
+from providers.google.contacts import ExpiredSyncToken, PeopleClient
+from providers.http.errors import (
     ProviderAuthError,
     ProviderConfigurationError,
     ProviderPermissionError,
     ProviderRateLimited,
 )
-from accounts.clients.facebook import FacebookTokenClient
-from accounts.clients.google import GoogleOAuthClient, token_endpoint_auth_method
-from friends.clients.graph import GraphFriendsClient
-from friends.clients.people import ExpiredSyncToken, PeopleClient
 from tests.contracts import load
 
 GRAPH = "https://graph.facebook.com"

@@ -8,10 +8,10 @@ from datetime import timedelta
 import factory
 from django.utils import timezone
 
-from accounts.clients.errors import ProviderError
-from friends.clients.graph import FriendsPage, GraphFriend, GraphFriendsClient
-from friends.clients.people import Contact, ContactsPage, ExpiredSyncToken, PeopleClient
 from friends.models import FacebookFriend, FriendSyncState, GoogleContact, SyncStatus
+from providers.facebook.friends import FriendsPage, GraphFriend, GraphFriendsClient
+from providers.google.contacts import Contact, ContactsPage, ExpiredSyncToken, PeopleClient
+from providers.http.errors import ProviderError
 from tests.factories import LinkFactory
 
 

@@ -16,7 +16,9 @@ import responses
 from django.conf import settings
 from django.core.management import call_command
 
-from accounts.clients.errors import (
+from providers.facebook.friends import FriendsPage, GraphFriend, GraphFriendsClient
+from providers.google.contacts import Contact, ExpiredSyncToken, PeopleClient
+from providers.http.errors import (
     ProviderAuthError,
     ProviderConfigurationError,
     ProviderDataAccessExpired,
@@ -24,9 +26,7 @@ from accounts.clients.errors import (
     ProviderRateLimited,
     ProviderUnavailable,
 )
-from friends.clients.graph import FriendsPage, GraphFriend, GraphFriendsClient
-from friends.clients.paging import PagingError
-from friends.clients.people import Contact, ExpiredSyncToken, PeopleClient
+from providers.http.paging import PagingError
 from sandbox import services
 from sandbox.models import SandboxPerson, TokenKind
 

@@ -17,9 +17,9 @@ from django.core.management import CommandError, call_command
 
 from accounts.models import GrantStatus, ProviderGrant
 from friends import tasks
-from friends.clients.graph import GraphFriendsClient
 from friends.models import FacebookFriend, FriendSyncState, GoogleContact, SyncStatus
 from friends.services import SyncResult, friends_sync
+from providers.facebook.friends import GraphFriendsClient
 from sandbox import seeding
 from sandbox import services as sandbox
 from sandbox.models import SandboxContact, SandboxPerson
@@ -270,7 +270,7 @@ def test_periodic_sync_fans_out_to_every_usable_grant(browser, new_browser, ada,
 
 
 def test_friend_data_goes_with_the_link(browser, ada):
-    from accounts.services import facebook_data_delete
+    from providers.facebook.services import facebook_data_delete
 
     browser.login("facebook", ada)
     browser.login("google", ada)

@@ -10,19 +10,19 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts.clients.errors import (
+from accounts.models import GrantStatus
+from friends import tasks
+from friends.models import SYNC_LEASE, FacebookFriend, FriendSyncState, GoogleContact, SyncStatus
+from friends.selectors import DisplayState, friends_sections_for
+from friends.services import SyncOutcome, SyncResult, friends_sync
+from providers.facebook.friends import FriendsPage
+from providers.http.errors import (
     ProviderAuthError,
     ProviderPermissionError,
     ProviderRateLimited,
     ProviderUnavailable,
 )
-from accounts.models import GrantStatus
-from friends import tasks
-from friends.clients.graph import FriendsPage
-from friends.clients.paging import PagingError
-from friends.models import SYNC_LEASE, FacebookFriend, FriendSyncState, GoogleContact, SyncStatus
-from friends.selectors import DisplayState, friends_sections_for
-from friends.services import SyncOutcome, SyncResult, friends_sync
+from providers.http.paging import PagingError
 from tests.factories import LinkFactory, make_grant
 from tests.friends.factories import (
     ScriptedGraphClient,

@@ -20,9 +20,10 @@ from django.conf import settings
 from django.utils import timezone
 from social_django.models import UserSocialAuth
 
-from accounts import signed_request, tokens
+from accounts import tokens
 from accounts.models import DataDeletionRequest, GrantStatus, ProviderGrant, User
 from friends.services import SyncResult, friends_sync
+from providers.facebook import signed_request
 from sandbox import callbacks, crypto
 from sandbox.models import SandboxPerson, SandboxToken
 from tests.login_fixtures import Browser

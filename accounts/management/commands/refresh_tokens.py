@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from accounts import tokens
-from accounts.management.progress import Progress
+from socialsite.progress import Progress
 
 
 class Command(BaseCommand):

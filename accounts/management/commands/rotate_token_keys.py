@@ -20,8 +20,8 @@ from django.db import transaction
 
 from accounts import vault
 from accounts.exceptions import TokenUnreadable
-from accounts.management.progress import Progress
 from accounts.models import CIPHERTEXT_FIELDS, ProviderGrant
+from socialsite.progress import Progress
 
 UNREADABLE = None
 

@@ -10,9 +10,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Q
 from django.template.defaultfilters import pluralize
 
-from accounts.management.progress import Progress
 from accounts.models import ProviderGrant, User
 from friends import services
+from socialsite.progress import Progress
 
 logger = logging.getLogger(__name__)
 

@@ -1,11 +1,11 @@
 """The emulated GitHub's routes, mounted under /sandbox/: ``github/`` is the web-flow host
 (github.com) and ``github-api/`` the REST API host (api.github.com)."""
 
-from django.urls import URLPattern, path
+from django.urls import URLPattern, URLResolver, path
 
 from providers.github.sandbox import views
 
-urlpatterns: list[URLPattern] = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("github/login/oauth/authorize", views.authorize, name="github-authorize"),
     path("github/login/oauth/access_token", views.access_token, name="github-token"),
     path("github-api/user", views.user, name="github-user"),
@@ -13,8 +13,3 @@ urlpatterns: list[URLPattern] = [
     path("github-api/user/following", views.following, name="github-following"),
     path("github-api/applications/<str:client_id>/grant", views.grant_delete, name="github-grant"),
 ]
-
-
-def sandbox_settings(base: str) -> dict[str, str]:
-    """``GITHUB_URL`` and ``GITHUB_API_URL`` for the sandbox under ``base`` (…/sandbox)."""
-    return {"GITHUB_URL": f"{base}/github", "GITHUB_API_URL": f"{base}/github-api"}

@@ -17,8 +17,8 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts import services, signed_request
 from accounts.models import DataDeletionRequest
+from providers.facebook import services, signed_request
 from socialsite.ratelimits import rate_limited
 
 logger = logging.getLogger(__name__)

@@ -14,8 +14,8 @@ import requests
 from django.conf import settings
 from django.views.decorators.debug import sensitive_variables
 
-from accounts.clients.base import ProviderClient, _retry_after
-from accounts.clients.errors import (
+from providers.http.client import ProviderClient, _retry_after
+from providers.http.errors import (
     ProviderAuthError,
     ProviderDataAccessExpired,
     ProviderError,

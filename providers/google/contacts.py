@@ -26,8 +26,8 @@ import requests
 from django.conf import settings
 from django.views.decorators.debug import sensitive_variables
 
-from accounts.clients.base import ProviderClient, _retry_after
-from accounts.clients.errors import (
+from providers.http.client import ProviderClient, _retry_after
+from providers.http.errors import (
     ProviderAuthError,
     ProviderConfigurationError,
     ProviderError,
@@ -35,7 +35,7 @@ from accounts.clients.errors import (
     ProviderRateLimited,
     ProviderUnavailable,
 )
-from friends.clients.paging import PageChain
+from providers.http.paging import PageChain
 
 # The field mask: Google answers only these fields (plus resourceName and etag). ``metadata``
 # is what carries ``deleted: true`` for a contact removed since the sync token was issued;

@@ -19,8 +19,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.views.decorators.debug import sensitive_variables
 
-from accounts.clients.base import ProviderClient
-from accounts.clients.errors import ProviderAuthError, ProviderError, ProviderUnavailable
+from providers.http.client import ProviderClient
+from providers.http.errors import ProviderAuthError, ProviderError, ProviderUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +63,8 @@ def discovery_issuer_problem(document: Any) -> str | None:
 def accepted_id_token_issuers(issuer: str) -> list[str]:
     """The ``iss`` values an id_token from ``issuer`` may carry (Google's two spellings)."""
     return list(GOOGLE_ISSUERS) if issuer in GOOGLE_ISSUERS else [issuer]
+
+
 BASIC, POST = "client_secret_basic", "client_secret_post"
 
 

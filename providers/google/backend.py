@@ -21,18 +21,17 @@ from social_core.backends.open_id_connect import OpenIdConnectAuth
 from social_core.backends.utils import load_oidc_config
 from social_core.exceptions import AuthProviderError, AuthResponseError
 
-from accounts.backends.base import SocialsiteBackendMixin
-from accounts.clients.google import (
+from accounts.scopes import canonical_scopes
+from providers.backend import SocialsiteBackendMixin
+from providers.google.client import (
     DISCOVERY_CACHE_SECONDS,
     accepted_id_token_issuers,
     discovery_cache_key,
     discovery_issuer_problem,
 )
-from accounts.scopes import canonical_scopes
+from providers.google.scopes import CONTACTS_SCOPE
 
 logger = logging.getLogger(__name__)
-
-CONTACTS_SCOPE = "https://www.googleapis.com/auth/contacts.readonly"
 
 
 class GoogleBackend(SocialsiteBackendMixin, OpenIdConnectAuth):
@@ -79,7 +78,7 @@ class GoogleBackend(SocialsiteBackendMixin, OpenIdConnectAuth):
         if name == "USE_PKCE":
             return True  # PKCE is not optional here
         if name == "TOKEN_ENDPOINT_AUTH_METHOD":
-            # Empty: social-core picks from discovery, as accounts.clients.google does for refresh.
+            # Empty: social-core picks from discovery, as providers.google.client does for refresh.
             return settings.GOOGLE_TOKEN_ENDPOINT_AUTH_METHOD or None
         return super().setting(name, default)
 

@@ -14,9 +14,9 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
+from providers.facebook.sandbox.views import _authenticated
 from sandbox import faults, social, wire
 from sandbox.models import SandboxPerson
-from sandbox.views.facebook import _authenticated
 
 # Fields a friend node can answer here; ``fields`` narrows the default (all three).
 FRIEND_FIELDS = ("id", "name", "picture")

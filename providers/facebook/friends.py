@@ -13,9 +13,9 @@ from typing import Any
 
 from django.views.decorators.debug import sensitive_variables
 
-from accounts.clients.errors import ProviderUnavailable
-from accounts.clients.facebook import GraphClient
-from friends.clients.paging import PageChain
+from providers.facebook.client import GraphClient
+from providers.http.errors import ProviderUnavailable
+from providers.http.paging import PageChain
 
 # Graph's friends edge answers at most 5,000 per page.
 MAX_PAGE_SIZE = 5000
@@ -64,7 +64,7 @@ class GraphFriendsClient(GraphClient):
         from the answer and could name any host (and, on real Graph, carries the token).
         https://developers.facebook.com/docs/graph-api/results
         A cursor seen before, or more than ``FRIENDS_SYNC_MAX_PAGES`` pages, raises
-        ``PagingError`` (``friends.clients.paging``).
+        ``PagingError`` (``providers.http.paging``).
         """
         params: dict[str, Any] = {"fields": "id,name,picture", "limit": max(1, min(page_size, MAX_PAGE_SIZE))}
         after: str | None = None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from accounts.clients.errors import ProviderError
+from providers.http.errors import ProviderError
 
 
 class PagingError(ProviderError):

@@ -21,9 +21,9 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
+from providers.google.sandbox.views import _bearer_token
 from sandbox import faults, services, social, wire
 from sandbox.models import SandboxContact, SandboxPerson
-from sandbox.views.google import _bearer_token
 
 # Person fields the real API accepts in ``personFields``; the sandbox fills the first three.
 # https://developers.google.com/people/api/rest/v1/people/get#query-parameters

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import requests
 from django.conf import settings
 
-from accounts.clients.errors import (
+from providers.http.errors import (
     ProviderAuthError,
     ProviderError,
     ProviderRateLimited,

@@ -14,9 +14,9 @@ from django.conf import settings
 from django.views.decorators.debug import sensitive_variables
 from social_core.backends.facebook import FacebookOAuth2
 
-from accounts.backends.base import SocialsiteBackendMixin
-from accounts.clients.errors import ProviderError
-from accounts.clients.facebook import FacebookTokenClient, appsecret_proof, graph_url
+from providers.backend import SocialsiteBackendMixin
+from providers.facebook.client import FacebookTokenClient, appsecret_proof, graph_url
+from providers.http.errors import ProviderError
 
 logger = logging.getLogger(__name__)
 

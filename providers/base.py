@@ -1,0 +1,228 @@
+"""The provider interface: everything shared code may ask of a provider.
+
+A provider is a package (``providers/<name>/``) whose ``provider.py`` defines one subclass of
+``Provider`` and registers it in ``providers.registry.AVAILABLE``. Shared code (pipeline,
+vault, token service, friends sync, pages, admin, sandbox core) asks the provider through
+this class (``provider.revoke(grant)``, ``provider.friends``), never ``if name == ...``.
+A provider that lacks a feature says so here: ``refresh_ahead = None`` (only a new sign-in
+renews its tokens), ``friends = None`` (no friends or contacts API).
+
+As in allauth (a provider class with its ``default_urlpatterns``) and social-core (everything
+a provider needs sits on its class). Nothing here imports a provider package, and a provider
+module imports its clients lazily, so the registry can be read before Django is set up.
+"""
+
+from __future__ import annotations
+
+import enum
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    import requests
+    from django.urls import URLPattern, URLResolver
+
+    from accounts.models import ProviderGrant
+    from providers.http.errors import ProviderError
+
+
+# --- display facts ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ButtonStyle:
+    """The sign-in button in the provider's own brand style (its guidelines, cited in the package)."""
+
+    background: str
+    text: str
+    border: str
+    hover_background: str
+    # Extra CSS declarations the brand asks for (a font), e.g. "font-family: Roboto, Arial, sans-serif".
+    extra_css: str = ""
+
+
+@dataclass(frozen=True)
+class Display:
+    """What pages show for a provider: its name, logo, button and the words for its scopes."""
+
+    label: str  # "Facebook"
+    logo_svg: str  # inline <svg …> markup, aria-hidden, drawn inside the button
+    button: ButtonStyle
+    # Badge colours on the admin and sandbox pages (background, text, border).
+    badge: tuple[str, str, str]
+    # What each scope lets socialsite do, in the words a person would use, keyed by the short
+    # spelling (``Provider.canonical_scope``). Pages list scopes in this order.
+    scope_labels: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def button_label(self) -> str:
+        return f"Continue with {self.label}"
+
+
+# --- friends ---------------------------------------------------------------------------------
+
+
+class Match(enum.StrEnum):
+    """How a person in someone's list is found on socialsite."""
+
+    # Their external id is the uid of a sign-in link with the same provider here.
+    UID = "uid"
+    # Their email is the verified email of someone here who said yes to being findable by it.
+    EMAIL = "email"
+
+
+@dataclass(frozen=True)
+class Person:
+    """One person in someone's list on a provider, as the friends store keeps them."""
+
+    external_id: str
+    name: str = ""
+    email: str = ""  # lowercased by the client; "" when the provider gives none
+    picture_url: str = ""
+    # Only in an incremental pass: the provider says this person left the list.
+    removed: bool = False
+
+
+@dataclass(frozen=True)
+class PeoplePage:
+    """One page of a listing, as the shared sync stores it.
+
+    ``full``: the pass this page belongs to lists everyone, so whoever it did not stamp is
+    deleted at its end. An incremental pass (a sync token) or an unchanged answer (an HTTP
+    304) is not full. ``marker``: what to send next time for an incremental or conditional
+    request (a sync token, an ETag); "" keeps none. ``total``: every person the provider
+    counts, on socialsite or not, when it says (shown only when ``Friends.shows_total``).
+    """
+
+    people: list[Person]
+    full: bool = True
+    total: int | None = None
+    marker: str = ""
+
+
+class StaleMarker(Exception):
+    """The stored marker (sync token) is no longer accepted: run a full pass instead."""
+
+
+class Friends(ABC):
+    """A provider's list of people its users know: friends, contacts, people they follow."""
+
+    # The plural a person reads: "friends", "contacts", "people you follow".
+    noun: ClassVar[str]
+    # The scope the listing needs (in the short spelling); "" when sign-in alone allows it.
+    scope: ClassVar[str]
+    # What the permission is called on the provider's consent screen, for "you did not allow".
+    permission_name: ClassVar[str] = ""
+    match: ClassVar[Match]
+    # Whether the page shows the provider's own total (``PeoplePage.total``).
+    shows_total: ClassVar[bool] = False
+    # What the page says when the stored list is empty.
+    empty_text: ClassVar[str] = "Nobody here yet."
+    # Shown for a person the provider gave no name.
+    unnamed: ClassVar[str] = "Unnamed"
+
+    @abstractmethod
+    def client(self) -> Any:
+        """The default API client (tests and benchmarks pass their own to ``pages``)."""
+
+    @abstractmethod
+    def pages(
+        self, client: Any, access_token: str, *, marker: str = "", page_size: int | None = None
+    ) -> Iterator[PeoplePage]:
+        """The pages of the person's list; incremental or conditional from ``marker`` when given.
+
+        Raises the typed ``ProviderError`` family (``providers.http.errors``); paging in
+        circles raises ``PagingError``. A stale marker is the provider's business: fall back
+        to a full pass (or raise ``StaleMarker`` before the first page to let the sync do it).
+        """
+
+
+# --- the provider ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TokenAnswer:
+    """A token endpoint's answer after a refresh: what the token service stores."""
+
+    access_token: str
+    refresh_token: str = ""  # "" when the provider kept the old one
+    expires_in: object = None  # as sent; ``accounts.expiry`` validates it
+
+
+class Provider(ABC):
+    """One identity provider: its facts and the hooks shared code calls.
+
+    Subclasses set the class attributes and implement the methods that apply; every
+    optional feature has an explicit "not supported" default.
+    """
+
+    # The social-auth backend name: ``/login/<name>/``, ``ProviderGrant.provider``, URL segments.
+    name: ClassVar[str]
+    display: ClassVar[Display]
+    # Dotted path of the social-auth backend class (``AUTHENTICATION_BACKENDS``).
+    backend: ClassVar[str]
+    # Dotted path of the module with ``configure(ctx)`` that returns this provider's settings.
+    settings_module: ClassVar[str]
+    # How long before expiry the token service refreshes. None: no server-side refresh, only a
+    # new sign-in renews the tokens (pages then show when access ends).
+    refresh_ahead: ClassVar[timedelta | None] = None
+    # Days before a sign-in-only grant ends when the pages offer "Keep <label> connected".
+    keep_connected_days_setting: ClassVar[str] = ""
+    friends: ClassVar[Friends | None] = None
+
+    @property
+    def label(self) -> str:
+        return self.display.label
+
+    @property
+    def can_refresh(self) -> bool:
+        return self.refresh_ahead is not None
+
+    @property
+    def renews_by_sign_in_only(self) -> bool:
+        return self.refresh_ahead is None
+
+    def canonical_scope(self, scope: str) -> str:
+        """The one spelling socialsite stores for ``scope`` (providers with aliases override)."""
+        return scope
+
+    # --- token life cycle (the token client) ---
+
+    def refresh(self, grant: ProviderGrant) -> TokenAnswer:
+        """Renew the grant's access token at the provider (called holding the grant's lease).
+
+        Raises ``ProviderAuthError`` when the grant is gone, another ``ProviderError`` when
+        the provider fails. Only called when ``can_refresh``.
+        """
+        raise NotImplementedError(f"{self.name} has no server-side refresh")
+
+    def revoke(self, grant: ProviderGrant) -> bool:
+        """Revoke the grant at the provider. False when there is nothing to revoke with.
+
+        Raises ``ProviderError`` (logged by the caller, never shown) or ``NoUsableToken``.
+        """
+        return False
+
+    def classify_error(self, response: requests.Response, body: Any) -> ProviderError | None:
+        """Map an error answer from this provider's APIs to the typed error family (None: default)."""
+        return None
+
+    # --- URLs ---
+
+    def urlpatterns(self) -> list[URLPattern | URLResolver]:
+        """Routes the site serves for this provider besides sign-in (e.g. deauthorize callbacks)."""
+        return []
+
+    def sandbox_urlpatterns(self) -> list[URLPattern | URLResolver]:
+        """The emulator's routes, mounted under ``/sandbox/`` when the sandbox is on."""
+        return []
+
+    def sandbox_settings(self, base: str) -> dict[str, str]:
+        """The URL settings that point this provider at its emulator under ``base`` (…/sandbox)."""
+        return {}
+
+    def __repr__(self) -> str:
+        return f"<Provider {self.name}>"

@@ -1,0 +1,1 @@
+"""Facebook Login and Graph: backend, token client, friends client, emulator, display facts, settings."""

@@ -1,0 +1,1 @@
+"""Google's emulator: the OpenID issuer (discovery, authorize, token, userinfo, certs, revoke) and People."""
