@@ -224,5 +224,19 @@ class Provider(ABC):
         """The URL settings that point this provider at its emulator under ``base`` (…/sandbox)."""
         return {}
 
+    # --- sandbox seeding (a provider whose emulator keeps a social graph of its own) ---
+
+    # ``seed_sandbox --<sandbox_graph_option> N`` grows this provider's graph; "" for none.
+    sandbox_graph_option: ClassVar[str] = ""
+    sandbox_graph_help: ClassVar[str] = ""
+
+    def sandbox_roster_graph_fill(self) -> int:
+        """Top up the named roster's small graph on the emulator; returns how many edges were added."""
+        return 0
+
+    def sandbox_graph_grow(self, *, per_person: int) -> int:
+        """Give each named roster person ``per_person`` edges to generated people; how many were added."""
+        return 0
+
     def __repr__(self) -> str:
         return f"<Provider {self.name}>"

@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
+from providers import registry
 from sandbox import crypto
 from sandbox.models import (
     Provider,
@@ -122,6 +123,8 @@ def roster_fill() -> int:
     except IntegrityError:
         return 0
     roster_graph_fill()
+    for provider in registry.enabled():
+        provider.sandbox_roster_graph_fill()
     return len(created)
 
 
