@@ -224,6 +224,14 @@ class Provider(ABC):
         """The URL settings that point this provider at its emulator under ``base`` (…/sandbox)."""
         return {}
 
+    # --- sandbox faults and switches of the provider's own emulator ---
+
+    # Endpoints ``sandbox.faults`` can break, each with the modes it understands beyond the
+    # generic ones (``sandbox.faults.GENERIC_MODES``); the core's own providers are listed there.
+    sandbox_faults: ClassVar[dict[str, tuple[str, ...]]] = {}
+    # Lasting behaviours of the emulator (``sandbox.switches``): (name, label) pairs.
+    sandbox_switches: ClassVar[tuple[tuple[str, str], ...]] = ()
+
     # --- sandbox seeding (a provider whose emulator keeps a social graph of its own) ---
 
     # ``seed_sandbox --<sandbox_graph_option> N`` grows this provider's graph; "" for none.

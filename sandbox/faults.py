@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db.models import F
 from django.http import HttpResponse, JsonResponse
 
+from providers import registry
 from sandbox import wire
 from sandbox.models import SandboxFault
 
@@ -24,7 +25,6 @@ from sandbox.models import SandboxFault
 ENDPOINTS: dict[str, tuple[str, ...]] = {
     "facebook": ("token", "exchange", "me", "revoke", "friends"),
     "google": ("discovery", "jwks", "token", "userinfo", "revoke", "connections"),
-    "github": ("token", "user", "emails", "following", "revoke"),
 }
 
 # Modes every endpoint understands.
@@ -66,7 +66,7 @@ EXPIRES_IN_MODES: dict[str, str] = {
     "expires_in_negative": "-3600",
     "expires_in_huge": "1000000000000",
 }
-TOKEN_ENDPOINTS = {("google", "token"), ("facebook", "token"), ("facebook", "exchange"), ("github", "token")}
+TOKEN_ENDPOINTS = {("google", "token"), ("facebook", "token"), ("facebook", "exchange")}
 
 # Modes of the People API's connections list (``google``/``connections`` only):
 # - expired_sync_token: answer as if the client's sync token had expired, whatever its age;
@@ -100,9 +100,11 @@ def modes_for(provider: str, endpoint: str) -> tuple[str, ...]:
         return GENERIC_MODES + ID_TOKEN_MODES + tuple(EXPIRES_IN_MODES)
     if (provider, endpoint) in TOKEN_ENDPOINTS:
         return GENERIC_MODES + tuple(EXPIRES_IN_MODES)
-    if provider == "github":
-        # GitHub's secondary rate limit: 403 with retry-after (its endpoints answer every mode).
-        return (*GENERIC_MODES, "secondary_limit")
+    if provider not in ENDPOINTS:
+        # A provider package's own endpoints: the generic modes and the ones it adds.
+        package = registry.find(provider)
+        extra = package.sandbox_faults.get(endpoint, ()) if package is not None else ()
+        return GENERIC_MODES + tuple(extra)
     if (provider, endpoint) == ("google", "connections"):
         return GENERIC_MODES + CONNECTIONS_MODES
     if (provider, endpoint) == ("facebook", "friends"):
@@ -118,10 +120,28 @@ def modes_for(provider: str, endpoint: str) -> tuple[str, ...]:
 BENDING_MODES: tuple[str, ...] = ID_TOKEN_MODES + DISCOVERY_MODES + USERINFO_MODES
 
 
+def endpoints() -> dict[str, tuple[str, ...]]:
+    """Every endpoint faults can break: the core's, and those enabled provider packages declare."""
+    known = dict(ENDPOINTS)
+    for package in registry.enabled():
+        if package.sandbox_faults and package.name not in known:
+            known[package.name] = tuple(package.sandbox_faults)
+    return known
+
+
+def package_modes() -> tuple[str, ...]:
+    """The modes provider packages add, for the index page's form."""
+    modes: list[str] = []
+    for package in registry.enabled():
+        for extra in package.sandbox_faults.values():
+            modes += [mode for mode in extra if mode not in modes and mode not in GENERIC_MODES]
+    return tuple(modes)
+
+
 def arm(provider: str, endpoint: str, mode: str, times: int = 1) -> SandboxFault:
     """Make the next ``times`` calls of ``provider``'s ``endpoint`` misbehave as ``mode``."""
-    if endpoint not in ENDPOINTS.get(provider, ()):
-        raise UnknownFault(f"no sandbox endpoint {provider}/{endpoint}; known: {ENDPOINTS}")
+    if endpoint not in endpoints().get(provider, ()):
+        raise UnknownFault(f"no sandbox endpoint {provider}/{endpoint}; known: {endpoints()}")
     if mode not in modes_for(provider, endpoint):
         raise UnknownFault(f"{provider}/{endpoint} cannot emulate {mode!r}")
     if times < 1:

@@ -10,7 +10,7 @@ from sandbox import faults
 def _endpoint_choices() -> list[tuple[str, str]]:
     return [
         (f"{provider}/{endpoint}", f"{provider.title()} {endpoint}")
-        for provider, endpoints in faults.ENDPOINTS.items()
+        for provider, endpoints in faults.endpoints().items()
         for endpoint in endpoints
     ]
 
@@ -27,6 +27,7 @@ class ArmFaultForm(forms.Form):
             + tuple(faults.EXPIRES_IN_MODES)
             + faults.CONNECTIONS_MODES
             + tuple(m for m in faults.FRIENDS_MODES if m not in faults.CONNECTIONS_MODES)
+            + faults.package_modes()
         ]
     )
     times = forms.IntegerField(min_value=1, max_value=100, initial=1)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from providers import registry
 from sandbox.models import SandboxSwitch
 
 
@@ -32,11 +33,6 @@ SWITCHES: tuple[Switch, ...] = (
         "require_pkce",
         "Require PKCE (S256) at the authorize and token endpoints",
     ),
-    Switch(
-        "github",
-        "app_tokens",
-        "Act as a GitHub App: user tokens expire after 8 hours and come with a rotating refresh token",
-    ),
 )
 
 
@@ -44,9 +40,19 @@ class UnknownSwitch(ValueError):
     """No such switch on that emulated provider."""
 
 
+def all_switches() -> tuple[Switch, ...]:
+    """The core's switches and those enabled provider packages declare (``sandbox_switches``)."""
+    declared = tuple(
+        Switch(package.name, name, label)
+        for package in registry.enabled()
+        for name, label in package.sandbox_switches
+    )
+    return SWITCHES + declared
+
+
 def _known(provider: str, name: str) -> None:
-    if not any(s.provider == provider and s.name == name for s in SWITCHES):
-        raise UnknownSwitch(f"no sandbox switch {provider}/{name}; known: {SWITCHES}")
+    if not any(s.provider == provider and s.name == name for s in all_switches()):
+        raise UnknownSwitch(f"no sandbox switch {provider}/{name}; known: {all_switches()}")
 
 
 def turn_on(provider: str, name: str) -> None:
@@ -66,4 +72,4 @@ def is_on(provider: str, name: str) -> bool:
 def states() -> list[tuple[Switch, bool]]:
     """Every switch with whether it is on, for the /sandbox/ page."""
     on = set(SandboxSwitch.objects.values_list("provider", "name"))
-    return [(switch, (switch.provider, switch.name) in on) for switch in SWITCHES]
+    return [(switch, (switch.provider, switch.name) in on) for switch in all_switches()]

@@ -123,6 +123,21 @@ class GitHubProvider(Provider):
 
         return list(urlpatterns)
 
+    # The token endpoint bends expires_in like the others' (sandbox.faults.EXPIRES_IN_MODES);
+    # every API endpoint can answer GitHub's secondary rate limit (403 with retry-after).
+    sandbox_faults = {
+        "token": ("expires_in_text", "expires_in_overflow", "expires_in_negative", "expires_in_huge"),
+        "user": ("secondary_limit",),
+        "emails": ("secondary_limit",),
+        "following": ("secondary_limit",),
+        "revoke": (),
+    }
+    sandbox_switches = (
+        (
+            "app_tokens",
+            "GitHub App mode: user tokens expire after 8 hours, with a rotating refresh token",
+        ),
+    )
     sandbox_graph_option = "follows-per-person"
     sandbox_graph_help = "GitHub accounts each named person follows, drawn from the generated people."
 
