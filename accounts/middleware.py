@@ -23,7 +23,7 @@ from social_core.exceptions import (
 )
 from social_django.middleware import SocialAuthExceptionMiddleware
 
-PROVIDER_NAMES = {"facebook": "Facebook", "google": "Google", "github": "GitHub"}
+from providers import registry
 
 
 def _explain(exception: SocialAuthBaseException, provider: str) -> tuple[str, str]:
@@ -78,7 +78,8 @@ class LoginErrorMiddleware(SocialAuthExceptionMiddleware):
         status = self.get_error_status(request, exception)
         self._log_error(exception, status)
         backend = getattr(getattr(request, "backend", None), "name", "")
-        provider = PROVIDER_NAMES.get(backend, "the provider")
+        known = registry.find(backend)
+        provider = known.label if known is not None else "the provider"
         title, explanation = _explain(exception, provider)
         response = render(
             request,
@@ -86,7 +87,8 @@ class LoginErrorMiddleware(SocialAuthExceptionMiddleware):
             {
                 "title": title,
                 "explanation": explanation,
-                "backend": backend if backend in PROVIDER_NAMES else "",
+                "backend": backend if known is not None else "",
+                "known_provider": known,
                 "provider": provider,
                 "status": status,
                 "status_phrase": HTTPStatus(status).phrase,

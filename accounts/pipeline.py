@@ -11,7 +11,7 @@ from typing import Any
 from django.views.decorators.debug import sensitive_variables
 
 from accounts import services
-from friends import tasks as friends_tasks
+from accounts.signals import link_stored
 
 
 def keep_verified_email_only(details: dict[str, Any], *args: Any, **kwargs: Any) -> dict[str, Any]:
@@ -74,7 +74,8 @@ def store_tokens(backend: Any, social: Any, response: dict[str, Any], *args: Any
     )
 
 
-def queue_friends_sync(social: Any, *args: Any, **kwargs: Any) -> None:
-    """Once the login has committed, fetch this link's friends or contacts in the background."""
+def announce_link_stored(social: Any, *args: Any, **kwargs: Any) -> None:
+    """Tell whoever listens that this link's grant is stored (``friends`` then queues its sync
+    for after the login commits): accounts names no app that reacts."""
     if social is not None:
-        friends_tasks.queue_sync_on_commit(social.pk)
+        link_stored.send(sender=type(social), link=social)

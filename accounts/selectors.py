@@ -5,39 +5,31 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.utils import timezone
 from social_django.models import UserSocialAuth
 
 from accounts.models import KEY_MISSING, GrantStatus, ProviderGrant, User
 from accounts.scopes import canonical_scope
 from accounts.tokens import has_lapsed, renews_by_sign_in_only
-
-PROVIDERS = (("facebook", "Facebook"), ("google", "Google"), ("github", "GitHub"))
-PROVIDER_LABELS = dict(PROVIDERS)
-# What each scope lets socialsite do, in the words a person would use.
-# Pages list them in this order. Keys are the short spellings (accounts/scopes.py).
-SCOPE_LABELS = {
-    "openid": "sign-in",
-    "public_profile": "name and picture",
-    "email": "email address",
-    "profile": "name and picture",
-    "user_friends": "friends who use socialsite",
-    "https://www.googleapis.com/auth/contacts.readonly": "contacts (read-only)",
-}
+from providers import registry
 
 
-def scope_labels(scopes: tuple[str, ...] | list[str]) -> list[str]:
-    """What ``scopes`` let socialsite do, in words, in one fixed order (providers answer in any)."""
-    order = list(SCOPE_LABELS)
-    # Grants stored before scopes were normalised may hold Google's URL spellings.
+def scope_labels(scopes: tuple[str, ...] | list[str], provider: str) -> list[str]:
+    """What ``scopes`` let socialsite do, in words, in the provider's order (providers answer in any).
+
+    The words come from the provider's display facts (``Display.scope_labels``).
+    """
+    known = registry.find(provider)
+    words = known.display.scope_labels if known is not None else {}
+    order = list(words)
+    # Grants stored before scopes were normalised may hold a provider's other spelling.
     names = sorted(
         (canonical_scope(scope) for scope in scopes),
         key=lambda name: order.index(name) if name in order else len(order),
     )
     labels: list[str] = []
     for scope in names:
-        label = SCOPE_LABELS.get(scope, scope)
+        label = words.get(scope, scope)
         if label not in labels:
             labels.append(label)
     return labels
@@ -59,11 +51,11 @@ class LinkedAccount:
 
     @property
     def granted_labels(self) -> list[str]:
-        return scope_labels(self.scopes)
+        return scope_labels(self.scopes, self.provider)
 
     @property
     def declined_labels(self) -> list[str]:
-        return scope_labels(self.denied_scopes)
+        return scope_labels(self.denied_scopes, self.provider)
 
     @property
     def needs_reconnect(self) -> bool:
@@ -76,16 +68,16 @@ class LinkedAccount:
 
     @property
     def needs_reauthorize(self) -> bool:
-        """The provider wants the person to confirm access again (Facebook's data access)."""
+        """The provider wants the person to confirm access again (its data access expired)."""
         return self.status == GrantStatus.DATA_ACCESS_EXPIRED
 
 
 @dataclass(frozen=True)
 class GrantAccess:
-    """When a grant that only a new sign-in renews (Facebook) stops working, for the pages.
+    """When a grant that only a new sign-in renews stops working, for the pages.
 
-    ``ends_at``: the token's expiry; ``ended``: it has passed; ``ending_soon``: within
-    ``FACEBOOK_KEEP_CONNECTED_DAYS``, when the page offers "Keep … connected".
+    ``ends_at``: the token's expiry; ``ended``: it has passed; ``ending_soon``: within the
+    provider's ``keep_connected_lead()``, when the page offers "Keep … connected".
     """
 
     ends_at: datetime
@@ -100,7 +92,8 @@ def grant_access_for(grant: ProviderGrant | None, *, now: datetime | None = None
     if grant.status != GrantStatus.ACTIVE:
         return None
     now = now or timezone.now()
-    lead = timedelta(days=settings.FACEBOOK_KEEP_CONNECTED_DAYS)
+    provider = registry.find(grant.provider)
+    lead = provider.keep_connected_lead() if provider is not None else timedelta(0)
     ended = has_lapsed(grant, now=now)
     return GrantAccess(
         ends_at=grant.expires_at, ended=ended, ending_soon=not ended and grant.expires_at - now <= lead
@@ -108,7 +101,7 @@ def grant_access_for(grant: ProviderGrant | None, *, now: datetime | None = None
 
 
 def grant_display_status(grant: ProviderGrant | None) -> str:
-    """The status a person sees: a lapsed Facebook token needs reconnecting whatever the row says."""
+    """The status a person sees: a lapsed sign-in-only token needs reconnecting whatever the row says."""
     if grant is None:
         return GrantStatus.NEEDS_RECONNECT
     status = grant.effective_status
@@ -122,7 +115,8 @@ def linked_accounts_for(user: User) -> list[LinkedAccount]:
     links = {link.provider: link for link in UserSocialAuth.objects.filter(user=user)}
     grants = {grant.provider: grant for grant in ProviderGrant.objects.filter(social__user=user)}
     accounts = []
-    for provider, label in PROVIDERS:
+    for known in registry.enabled():
+        provider, label = known.name, known.label
         link = links.get(provider)
         if link is None:
             accounts.append(LinkedAccount(provider=provider, label=label, linked=False))

@@ -17,8 +17,6 @@ from accounts.exceptions import NoUsableToken
 from accounts.expiry import expires_at_from
 from accounts.models import GrantStatus, ProviderGrant, User
 from providers import registry
-from providers.facebook.client import FacebookTokenClient
-from providers.google.client import GoogleOAuthClient
 from providers.http.errors import ProviderError
 
 logger = logging.getLogger(__name__)
@@ -116,18 +114,12 @@ class LastSignInMethod(Exception):
 
 def grant_revoke_at_provider(*, grant: ProviderGrant) -> bool:
     """Ask the provider to revoke the grant. Failure is logged, never raised: local deletion goes on."""
+    provider = registry.find(grant.provider)
+    if provider is None:
+        return False
     try:
-        if grant.provider == "facebook":
-            FacebookTokenClient().revoke(uid=grant.uid, access_token=grant.get_access_token())
-        elif grant.provider == "google":
-            # Revoking the refresh token revokes the whole grant; the access token does too.
-            token = grant.get_refresh_token() if grant.has_refresh_token else grant.get_access_token()
-            GoogleOAuthClient().revoke(token)
-        else:
-            # Any other provider revokes through its package's hook.
-            if grant.provider not in registry.available_names():
-                return False
-            return registry.any_provider(grant.provider).revoke(grant)
+        if not provider.revoke(grant):
+            return False
     except NoUsableToken:
         logger.info("revoke skipped, no usable token: provider=%s uid=%s", grant.provider, grant.uid)
         return False

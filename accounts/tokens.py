@@ -45,19 +45,22 @@ from accounts.exceptions import NoUsableToken, TokenKeyMissing
 from accounts.expiry import expires_at_from
 from accounts.models import GrantStatus, ProviderGrant
 from providers import registry
-from providers.google.client import GoogleOAuthClient
 from providers.http.errors import ProviderAuthError, ProviderError
 
 logger = logging.getLogger(__name__)
 
-# Refresh this long before expiry, for the providers that let a server refresh. Google access
-# tokens live an hour. Facebook is absent on purpose: only a new sign-in renews its tokens.
-REFRESH_AHEAD = {"google": timedelta(minutes=5)}
-# Every other provider package that can refresh says how far ahead (providers.base.Provider).
-for _name in registry.available_names():
-    _ahead = registry.any_provider(_name).refresh_ahead
-    if _ahead is not None:
-        REFRESH_AHEAD.setdefault(_name, _ahead)
+
+def refresh_ahead() -> dict[str, timedelta]:
+    """How long before expiry to refresh, for each enabled provider that lets a server refresh.
+
+    A provider whose tokens only a new sign-in renews is absent (``Provider.refresh_ahead``).
+    """
+    return {
+        provider.name: provider.refresh_ahead
+        for provider in registry.enabled()
+        if provider.refresh_ahead is not None
+    }
+
 LEASE_SECONDS = 30
 WAIT_STEP_SECONDS = 0.1
 
@@ -75,15 +78,15 @@ class RefreshResult(enum.StrEnum):
 
 def needs_refresh(grant: ProviderGrant, *, now: datetime | None = None) -> bool:
     """True when the grant's access token is due for a refresh the provider lets us do."""
-    ahead = REFRESH_AHEAD.get(grant.provider)
+    ahead = refresh_ahead().get(grant.provider)
     if grant.expires_at is None or ahead is None:
         return False
     return grant.expires_at - (now or timezone.now()) <= ahead
 
 
 def renews_by_sign_in_only(provider: str) -> bool:
-    """True for a provider whose tokens only a new sign-in renews (Facebook)."""
-    return provider not in REFRESH_AHEAD
+    """True for a provider whose tokens only a new sign-in renews (its ``refresh_ahead`` is None)."""
+    return provider not in refresh_ahead()
 
 
 def has_lapsed(grant: ProviderGrant, *, now: datetime | None = None) -> bool:
@@ -97,7 +100,7 @@ def has_lapsed(grant: ProviderGrant, *, now: datetime | None = None) -> bool:
 
 def lapsed_q(now: datetime) -> Q:
     """``has_lapsed`` as a query filter."""
-    return ~Q(provider__in=list(REFRESH_AHEAD)) & Q(expires_at__lte=now)
+    return ~Q(provider__in=list(refresh_ahead())) & Q(expires_at__lte=now)
 
 
 LAPSED_REASON = "expired: only signing in again renews this access"
@@ -254,19 +257,11 @@ def _wait_for_lease(grant: ProviderGrant) -> None:
 
 def _refresh_holding_lease(grant: ProviderGrant, lease: str) -> RefreshResult:
     try:
-        if grant.provider == "google":
-            answer = GoogleOAuthClient().refresh(grant.get_refresh_token(), subject=grant.uid)
-        elif grant.provider in REFRESH_AHEAD:
-            # Any other refreshing provider, through its package's hook.
-            renewed = registry.any_provider(grant.provider).refresh(grant)
-            answer = {
-                "access_token": renewed.access_token,
-                "refresh_token": renewed.refresh_token,
-                "expires_in": renewed.expires_in,
-            }
-        else:
-            # Facebook: no server-side refresh exists; never re-exchange a long-lived token.
+        provider = registry.find(grant.provider)
+        if provider is None or not provider.can_refresh:
+            # Only a new sign-in renews this provider's tokens: nothing to ask it.
             return RefreshResult.STILL_VALID
+        answer = provider.refresh(grant)
     except TokenKeyMissing:
         # This process lacks the key: an operator fault, not a lost grant. Touch nothing.
         grant_mark_key_missing(grant=grant)
@@ -282,10 +277,9 @@ def _refresh_holding_lease(grant: ProviderGrant, lease: str) -> RefreshResult:
         logger.warning("refresh failed: provider=%s uid=%s error=%s", grant.provider, grant.uid, error.code)
         return RefreshResult.FAILED
 
-    grant.set_access_token(answer["access_token"])
-    rotated = answer.get("refresh_token")
-    if isinstance(rotated, str) and rotated:
-        grant.set_refresh_token(rotated)
+    grant.set_access_token(answer.access_token)
+    if answer.refresh_token:
+        grant.set_refresh_token(answer.refresh_token)
     else:
         # Kept, but re-encrypted under the newest key: a rotation that already passed this
         # row must not find it under an old key again once we write back.
@@ -294,7 +288,7 @@ def _refresh_holding_lease(grant: ProviderGrant, lease: str) -> RefreshResult:
     fields = {
         "access_token_ciphertext": grant.access_token_ciphertext,
         "refresh_token_ciphertext": grant.refresh_token_ciphertext,
-        "expires_at": expires_at_from(answer.get("expires_in"), now=now),
+        "expires_at": expires_at_from(answer.expires_in, now=now),
         "last_refreshed_at": now,
         "last_error": "",
         "key_missing_since": None if not grant.unopenable_fields() else grant.key_missing_since,
@@ -315,7 +309,7 @@ def expiring_grant_ids(*, within: timedelta | None = None, now: datetime | None 
     # Lapsed grants of sign-in-only providers are "due" too: refreshing one marks it
     # "needs reconnect" without calling the provider.
     due = lapsed_q(now)
-    for provider, ahead in REFRESH_AHEAD.items():
+    for provider, ahead in refresh_ahead().items():
         due |= Q(provider=provider, expires_at__lte=now + max(ahead, within or timedelta(0)))
     return list(
         ProviderGrant.objects.filter(due, status=GrantStatus.ACTIVE, key_missing_since__isnull=True)

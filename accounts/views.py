@@ -15,7 +15,9 @@ from social_django import views as social_views
 
 from accounts import services
 from accounts.models import ProviderGrant, User
-from accounts.selectors import PROVIDER_LABELS, linked_accounts_for
+from accounts.selectors import linked_accounts_for
+from providers import registry
+from providers.base import Match
 from socialsite.ratelimits import rate_limited
 
 
@@ -27,7 +29,7 @@ class SignedInRequest(HttpRequest):
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    context = {}
+    context: dict[str, object] = {"providers": registry.enabled()}
     if isinstance(request.user, User):
         context["links"] = linked_accounts_for(request.user)
     return render(request, "accounts/home.html", context)
@@ -36,7 +38,13 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def account(request: SignedInRequest) -> HttpResponse:
-    return render(request, "accounts/account.html", {"links": linked_accounts_for(request.user)})
+    # Whose people find the person by their provider id whatever the email setting says.
+    matched_by_uid = [p for p in registry.with_friends() if p.friends and p.friends.match == Match.UID]
+    return render(
+        request,
+        "accounts/account.html",
+        {"links": linked_accounts_for(request.user), "matched_by_uid": matched_by_uid},
+    )
 
 
 @rate_limited("login")
@@ -56,9 +64,10 @@ def login_complete(request: HttpRequest, backend: str) -> HttpResponse:
 @require_POST
 @rate_limited("disconnect")
 def disconnect(request: SignedInRequest, provider: str) -> HttpResponse:
-    label = PROVIDER_LABELS.get(provider)
-    if label is None:
+    known = registry.find(provider)
+    if known is None:
         return redirect("account")
+    label = known.label
     try:
         services.link_disconnect(user=request.user, provider=provider)
     except services.LastSignInMethod:

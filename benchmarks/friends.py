@@ -225,7 +225,7 @@ def _page_figures(user: Any) -> list[str]:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from friends.models import FacebookFriend
+    from friends.models import Friend
 
     client = Client()
     client.force_login(user)
@@ -238,7 +238,7 @@ def _page_figures(user: Any) -> list[str]:
     median = median_seconds(render, times=PAGE_RENDERS)
     with CaptureQueriesContext(connection) as big:
         render()
-    stored = FacebookFriend.objects.filter(link__user=user).count()
+    stored = Friend.objects.filter(link__user=user, provider="facebook").count()
 
     small_user = _person_with_friends(50)
     small = Client()
@@ -258,7 +258,7 @@ def _person_with_friends(count: int) -> Any:
     from social_django.models import UserSocialAuth
 
     from accounts.models import ProviderGrant, User
-    from friends.models import FacebookFriend, FriendSyncState, GoogleContact
+    from friends.models import Friend, FriendSyncState
 
     user = User.objects.create_user(username="few-friends", email="few@example.com")
     now = timezone.now()
@@ -269,17 +269,18 @@ def _person_with_friends(count: int) -> Any:
         grant.save()
         FriendSyncState.objects.create(link=link, status="ok", last_success_at=now, total_count=count)
         if provider == "facebook":
-            FacebookFriend.objects.bulk_create(
+            Friend.objects.bulk_create(
                 [
-                    FacebookFriend(link=link, uid=f"3{n:014d}", name=f"Friend {n}", synced_at=now)
+                    Friend(link=link, provider=provider, external_id=f"3{n:014d}", name=f"Friend {n}",
+                           synced_at=now)
                     for n in range(count)
                 ]
-            )
+            )  # fmt: skip
         else:
-            GoogleContact.objects.bulk_create(
+            Friend.objects.bulk_create(
                 [
-                    GoogleContact(link=link, resource_name=f"people/c{n}", name=f"Contact {n}",
-                                  email=f"contact{n}@example.com", synced_at=now)
+                    Friend(link=link, provider=provider, external_id=f"people/c{n}", name=f"Contact {n}",
+                           email=f"contact{n}@example.com", synced_at=now)
                     for n in range(count)
                 ]
             )  # fmt: skip

@@ -1,7 +1,7 @@
 """Friends and contacts, stored per linked provider account, and the state of their sync.
 
 Everything here hangs off a social-auth ``UserSocialAuth`` link with ``on_delete=CASCADE``:
-disconnecting a provider, deleting the account or honouring Facebook's data-deletion
+disconnecting a provider, deleting the account or honouring a provider's data-deletion
 callback removes the friend data with the link, with nothing else to remember.
 
 Whether a friend "is on socialsite" is not stored: it is computed when the page is read
@@ -53,12 +53,13 @@ class FriendSyncState(models.Model):
         help_text="Plain words, no token. For an operator problem: what the operator must do.",
     )
     attempts = models.PositiveIntegerField(default=0, help_text="Failed attempts since the last success.")
-    # Google People API: the token for the next incremental sync (lasts 7 days at Google).
+    # The provider's marker for the next incremental or conditional fetch (a sync token, an
+    # ETag): ``PeoplePage.marker``.
     sync_token = models.TextField(blank=True, default="")
     # The last Refresh press that queued a sync: the person's cooldown starts here, and the
     # sync counts as queued until one starts after it (last_attempt_at).
     refresh_requested_at = models.DateTimeField(null=True, blank=True)
-    # Facebook: summary.total_count, every friend the person has, on this app or not.
+    # The provider's own count of everyone in the list, on socialsite or not (``PeoplePage.total``).
     total_count = models.PositiveIntegerField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -75,47 +76,36 @@ class FriendSyncState(models.Model):
         return (now or timezone.now()) < self.syncing_until
 
 
-class FacebookFriend(models.Model):
-    """A Facebook friend who also uses this app (Graph lists no one else)."""
+class Friend(models.Model):
+    """Someone a person knows on a provider: a friend, a contact, someone they follow.
+
+    One model for every provider (``provider`` is the link's). ``external_id`` is the
+    provider's id for them: for a provider that matches by uid it is the uid their own sign-in
+    here would have; otherwise an opaque id of the entry. Whether they are on socialsite is
+    computed when the page is read (the provider's ``Friends.match`` rule), not stored.
+    """
 
     link = models.ForeignKey(
-        "social_django.UserSocialAuth", on_delete=models.CASCADE, related_name="facebook_friends"
+        "social_django.UserSocialAuth", on_delete=models.CASCADE, related_name="friends"
     )
-    uid = models.CharField(max_length=64, help_text="App-scoped id: the uid of their Facebook login here.")
-    name = models.CharField(max_length=255)
-    picture_url = models.URLField(max_length=1024, blank=True, default="")
-    # Stamped by every sync that saw the friend; a full sync deletes the rows it did not stamp.
-    synced_at = models.DateTimeField()
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["link", "uid"], name="one_friend_per_link_uid")]
-        indexes = [models.Index(fields=["link", "name"], name="facebook_friend_link_name_idx")]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class GoogleContact(models.Model):
-    """A Google contact (People API ``people/me/connections``)."""
-
-    link = models.ForeignKey(
-        "social_django.UserSocialAuth", on_delete=models.CASCADE, related_name="google_contacts"
-    )
-    resource_name = models.CharField(max_length=255)
-    etag = models.CharField(max_length=255, blank=True, default="")
+    provider = models.CharField(max_length=32)
+    external_id = models.CharField(max_length=255, help_text="The provider's id of this person or entry.")
     name = models.CharField(max_length=255, blank=True, default="")
-    email = models.CharField(max_length=254, blank=True, default="", help_text="Primary email, lowercased.")
-    photo_url = models.URLField(max_length=1024, blank=True, default="")
+    email = models.CharField(
+        max_length=254, blank=True, default="", help_text="Primary email if given, lowercased."
+    )
+    picture_url = models.URLField(max_length=1024, blank=True, default="")
+    # Stamped by every sync that saw the person; a full sync deletes the rows it did not stamp.
     synced_at = models.DateTimeField()
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["link", "resource_name"], name="one_contact_per_link_resource")
+            models.UniqueConstraint(fields=["link", "external_id"], name="one_friend_per_link_external_id")
         ]
         indexes = [
-            models.Index(fields=["link", "name"], name="google_contact_link_name_idx"),
-            models.Index(fields=["email"], name="google_contact_email_idx"),
+            models.Index(fields=["link", "name"], name="friend_link_name_idx"),
+            models.Index(fields=["email"], name="friend_email_idx"),
         ]
 
     def __str__(self) -> str:
-        return self.name or self.email or self.resource_name
+        return self.name or self.email or self.external_id

@@ -3,12 +3,11 @@
 "On socialsite" is computed here, at read time, with ``IN (subquery)``, so it is right
 the moment someone joins or leaves:
 
-- a Facebook friend is here when their app-scoped id is the uid of a Facebook link here
-  (Graph hands this app the same ids its logins get);
-- a Google contact is here when their email is the email of an active person here who
+- matched by uid (``Match.UID``): the person's external id is the uid of a link with the
+  same provider here (the provider hands this app the same ids its logins get);
+- matched by email (``Match.EMAIL``): their email is the email of an active person here who
   said yes to being findable by email (accounts stores an email only when the provider
-  verified it; a Facebook email never counts, as Meta does not promise it is verified).
-  Without that yes, a contact list cannot be used to learn who has an account.
+  verified it). Without that yes, a list cannot be used to learn who has an account.
 
 The page costs the same number of queries whatever the number of friends: one for the
 links (with grant and sync state joined), then per linked provider one aggregate (stored,
@@ -31,11 +30,12 @@ from social_django.models import UserSocialAuth
 from accounts.models import KEY_MISSING, GrantStatus, User
 from accounts.scopes import scope_in
 from accounts.selectors import GrantAccess, grant_access_for, grant_display_status
-from friends.models import FacebookFriend, FriendSyncState, GoogleContact, SyncStatus
-from friends.services import FRIENDS_SCOPES, refresh_cooldown_left
+from friends.models import Friend, FriendSyncState, SyncStatus
+from friends.services import friends_providers, refresh_cooldown_left
+from providers import registry
+from providers.base import Friends, Match
 
 PER_PAGE = 50
-PROVIDERS = (("facebook", "Facebook", "friends"), ("google", "Google", "contacts"))
 
 
 class DisplayState:
@@ -69,13 +69,15 @@ class FriendRow:
 class ProviderSection:
     provider: str
     label: str
-    what: str  # "friends" or "contacts"
+    what: str  # the provider's word: "friends", "contacts", …
     state: str
     last_error: str = ""
     last_success_at: datetime | None = None
     stored: int = 0
     on_site: int = 0
-    total_count: int | None = None  # Facebook: every friend the person has
+    total_count: int | None = None  # the provider's own total, where it counts everyone
+    permission_name: str = ""  # what the permission is called on the provider's consent screen
+    empty_text: str = ""  # what to say when the list is empty
     page: Page | None = None
     page_param: str = ""
     refresh_in: int = 0  # seconds until the Refresh button fetches again (the person's cooldown)
@@ -93,26 +95,37 @@ class ProviderSection:
 def friends_sections_for(
     user: User, *, query: str = "", page_numbers: dict[str, Any] | None = None, now: datetime | None = None
 ) -> list[ProviderSection]:
-    """Both providers' sections for ``user``, in a fixed order, searched by name with ``query``."""
+    """Each listing provider's section for ``user``, in a fixed order, searched by name with ``query``."""
     page_numbers = page_numbers or {}
+    providers = registry.with_friends()
     links = {
         link.provider: link
-        for link in UserSocialAuth.objects.filter(user=user, provider__in=[p for p, _, _ in PROVIDERS])
+        for link in UserSocialAuth.objects.filter(user=user, provider__in=[p.name for p in providers])
         .select_related("grant", "friend_sync")
         .order_by("pk")
     }
     now = now or timezone.now()
     sections = []
-    for provider, label, what in PROVIDERS:
+    for known in providers:
+        friends = known.friends
+        assert friends is not None
+        provider, label, what = known.name, known.label, friends.noun
         link = links.get(provider)
         if link is None:
             sections.append(
-                ProviderSection(provider=provider, label=label, what=what, state=DisplayState.NOT_LINKED)
+                ProviderSection(
+                    provider=provider,
+                    label=label,
+                    what=what,
+                    state=DisplayState.NOT_LINKED,
+                    permission_name=friends.permission_name,
+                    empty_text=friends.empty_text,
+                )
             )
             continue
         state = getattr(link, "friend_sync", None)
         display, words = _display_state(link, state, now)
-        people, here = _people(provider, link)
+        people, here = _people(provider, friends, link)
         counts = people.aggregate(
             stored=Count("pk"),
             on_site=Count("pk", filter=here),
@@ -127,7 +140,7 @@ def friends_sections_for(
             count=counts["matching"],
         )
         page = paginator.get_page(page_numbers.get(provider))
-        page.object_list = [_row(provider, item) for item in page.object_list]
+        page.object_list = [_row(friends, item) for item in page.object_list]
         sections.append(
             ProviderSection(
                 provider=provider,
@@ -138,7 +151,9 @@ def friends_sections_for(
                 last_success_at=state.last_success_at if state else None,
                 stored=counts["stored"],
                 on_site=counts["on_site"],
-                total_count=state.total_count if state and provider == "facebook" else None,
+                total_count=state.total_count if state and friends.shows_total else None,
+                permission_name=friends.permission_name,
+                empty_text=friends.empty_text,
                 page=page,
                 page_param=f"page_{provider}",
                 refresh_in=refresh_cooldown_left(state, now),
@@ -148,35 +163,32 @@ def friends_sections_for(
     return sections
 
 
-def _people(provider: str, link: UserSocialAuth) -> tuple[QuerySet[Any], Q]:
+def _people(provider: str, friends: Friends, link: UserSocialAuth) -> tuple[QuerySet[Any], Q]:
     """The link's stored people, and the expression that says whether one of them is here.
 
     Uncorrelated ``IN (subquery)``: PostgreSQL hashes it once (a semi-join) and SQLite
     builds a temporary index once, where a correlated EXISTS scans per row on SQLite.
     """
-    if provider == "facebook":
-        uids_here = UserSocialAuth.objects.filter(provider="facebook", user__is_active=True).values("uid")
-        here = Q(uid__in=uids_here)
-        return FacebookFriend.objects.filter(link=link), here
-    # Stored contact emails are lowercased; an empty one never matches (people without a
-    # verified email have "", and "" is left out of the set).
+    people = Friend.objects.filter(link=link)
+    if friends.match == Match.UID:
+        uids_here = UserSocialAuth.objects.filter(provider=provider, user__is_active=True).values("uid")
+        return people, Q(external_id__in=uids_here)
+    # Stored emails are lowercased; an empty one never matches (people without a verified
+    # email have "", and "" is left out of the set).
     emails_here = (
         User.objects.filter(is_active=True, findable_by_email=True)
         .exclude(email="")
         .annotate(email_lower=Lower("email"))
         .values("email_lower")
     )
-    here = Q(email__in=emails_here)
-    return GoogleContact.objects.filter(link=link), here
+    return people, Q(email__in=emails_here)
 
 
-def _row(provider: str, item: FacebookFriend | GoogleContact) -> FriendRow:
-    if isinstance(item, FacebookFriend):
-        return FriendRow(name=item.name, detail="", picture_url=item.picture_url, on_site=item.on_site)  # type: ignore[attr-defined]
+def _row(friends: Friends, item: Friend) -> FriendRow:
     return FriendRow(
-        name=item.name or item.email or "Unnamed contact",
+        name=item.name or item.email or friends.unnamed,
         detail=item.email if item.name else "",
-        picture_url=item.photo_url,
+        picture_url=item.picture_url,
         on_site=item.on_site,  # type: ignore[attr-defined]
     )
 
@@ -192,7 +204,9 @@ def _display_state(link: UserSocialAuth, state: FriendSyncState | None, now: dat
         return DisplayState.DATA_ACCESS_EXPIRED, ""
     if grant is None or status != GrantStatus.ACTIVE:
         return DisplayState.NEEDS_RECONNECT, grant.last_error if grant else ""
-    if scope_in(FRIENDS_SCOPES[link.provider], grant.denied_scopes):
+    known = registry.find(link.provider)
+    scope = known.friends.scope if known is not None and known.friends is not None else ""
+    if scope and scope_in(scope, grant.denied_scopes):
         return DisplayState.PERMISSION_DECLINED, ""
     if state is None:
         return DisplayState.NEVER_SYNCED, ""
@@ -228,7 +242,7 @@ class _CountedPaginator(Paginator):
 
 def links_to_sync(user: User, provider: str | None = None) -> list[int]:
     """Ids of ``user``'s links whose friends the Refresh button should fetch."""
-    links = UserSocialAuth.objects.filter(user=user, provider__in=list(FRIENDS_SCOPES))
+    links = UserSocialAuth.objects.filter(user=user, provider__in=friends_providers())
     if provider:
         links = links.filter(provider=provider)
     return list(links.order_by("pk").values_list("pk", flat=True))

@@ -17,6 +17,7 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -29,9 +30,10 @@ from accounts.exceptions import NoUsableToken, TokenKeyMissing
 from accounts.models import GrantStatus, ProviderGrant
 from accounts.scopes import scope_in
 from accounts.tokens import RefreshResult, access_token_for, grant_mark_needs_reconnect, grant_refresh
-from friends.models import SYNC_LEASE, FacebookFriend, FriendSyncState, GoogleContact, SyncStatus
-from providers.facebook.friends import FriendsPage, GraphFriend, GraphFriendsClient
-from providers.google.contacts import Contact, ContactsPage, ExpiredSyncToken, PeopleClient
+from friends.models import SYNC_LEASE, Friend, FriendSyncState, SyncStatus
+from providers import registry
+from providers.base import PeoplePage, Person, StaleMarker
+from providers.base import Provider as ProviderFacts
 from providers.http.errors import (
     ProviderAuthError,
     ProviderConfigurationError,
@@ -45,13 +47,10 @@ from providers.http.paging import PagingError
 
 logger = logging.getLogger(__name__)
 
-# The permission each provider needs to list friends or contacts.
-FRIENDS_SCOPES = {
-    "facebook": "user_friends",
-    "google": "https://www.googleapis.com/auth/contacts.readonly",
-}
-PROVIDER_LABELS = {"facebook": "Facebook", "google": "Google"}
-WHAT = {"facebook": "friends", "google": "contacts"}
+
+def friends_providers() -> list[str]:
+    """Names of the enabled providers that list people (``Provider.friends`` is not None)."""
+    return [provider.name for provider in registry.with_friends()]
 
 
 class SyncResult(enum.StrEnum):
@@ -85,16 +84,17 @@ class SyncOutcome:
 def friends_sync(
     *,
     grant: ProviderGrant,
-    client: GraphFriendsClient | PeopleClient | None = None,
+    client: Any = None,
     page_size: int | None = None,
     unless_synced_within: timedelta | None = None,
     clock: Callable[[], datetime] = timezone.now,
 ) -> SyncOutcome:
-    """Bring the stored friends (Facebook) or contacts (Google) of ``grant``'s link up to date.
+    """Bring the stored people (friends, contacts, …) of ``grant``'s link up to date.
 
-    Google syncs incrementally from the stored sync token when there is one, and falls
-    back to a full sync when Google says it expired. ``unless_synced_within``: skip, with
-    a read only, when a sync is running or succeeded that recently (a burst of logins
+    A provider with incremental or conditional listing continues from the stored marker
+    (``PeoplePage.marker``) and falls back to a full pass when it says the marker is stale.
+    ``unless_synced_within``: skip, with a read only, when a sync is running or succeeded
+    that recently (a burst of logins
     needs one sync, not one each). ``client`` and ``page_size`` are for tests and
     benchmarks; by default the provider's own client and paging apply; ``clock`` is the
     seam tests use to let a lease run out.
@@ -105,7 +105,8 @@ def friends_sync(
     """
     provider = grant.provider
     link = _link_of(grant)
-    if link is None or provider not in FRIENDS_SCOPES:
+    facts = registry.find(provider)
+    if link is None or facts is None or facts.friends is None:
         return SyncOutcome(provider=provider, result=SyncResult.NOT_LINKED)
     if unless_synced_within is not None:
         recent = _recent_result(link, unless_synced_within, clock())
@@ -121,11 +122,11 @@ def friends_sync(
             syncing_until=clock() + SYNC_LEASE
         )
 
-    label = PROVIDER_LABELS[provider]
-    if scope_in(FRIENDS_SCOPES[provider], grant.denied_scopes):
-        return _finish_declined(state, provider)
+    label = facts.label
+    if facts.friends.scope and scope_in(facts.friends.scope, grant.denied_scopes):
+        return _finish_declined(state, facts)
     try:
-        outcome = _sync_refreshing_once(grant, link, state, stamp, client, page_size, renew)
+        outcome = _sync_refreshing_once(facts, grant, link, state, stamp, client, page_size, renew)
     except TokenKeyMissing:
         # An encryption key is missing on our side: nothing for the person to do.
         return _finish(
@@ -143,7 +144,7 @@ def friends_sync(
             f"socialsite can no longer act for you on {label}. Reconnect to continue.",
         )
     except ProviderDataAccessExpired as error:
-        # Facebook's 90-day data access ran out: its own state, fixed by confirming access again.
+        # The provider's data access ran out: its own state, fixed by confirming access again.
         grant_mark_needs_reconnect(
             grant=grant,
             reason=_refusal(error),
@@ -166,7 +167,7 @@ def friends_sync(
             f"{label} no longer accepts socialsite's access. Reconnect to continue.",
         )
     except ProviderPermissionError:
-        return _finish_declined(state, provider)
+        return _finish_declined(state, facts)
     except ProviderConfigurationError as error:
         # Not the person's to fix: they see "unavailable right now"; the log and the admin
         # (this state's last_error) say what the operator must do.
@@ -236,7 +237,8 @@ def friends_sync(
         last_error="",
         attempts=0,
         updated_at=timezone.now(),
-        **({"sync_token": outcome.sync_token} if provider == "google" else {"total_count": outcome.total}),
+        sync_token=outcome.sync_token,
+        total_count=outcome.total,
     )
     logger.info(
         "friends sync ok: provider=%s link=%s mode=%s pages=%s fetched=%s deleted=%s",
@@ -259,24 +261,25 @@ def friends_sync(
 
 
 def _sync_refreshing_once(
+    facts: ProviderFacts,
     grant: ProviderGrant,
     link: UserSocialAuth,
     state: FriendSyncState,
     stamp: datetime,
-    client: GraphFriendsClient | PeopleClient | None,
+    client: Any,
     page_size: int | None,
     renew: Callable[[], None],
 ) -> _Progress:
     """One pass; on a 401, a forced refresh and one more pass, when the grant can refresh.
 
     A 401 means this access token is no good, which is not the same as the grant being
-    gone: Google can drop an access token early while its refresh token still works. So
+    gone: a provider can drop an access token early while its refresh token still works. So
     a grant with a refresh token is refreshed once (``accounts.tokens``), and only a
-    second 401, or a refresh Google itself refuses, means "Reconnect". A pass is safe to
+    second 401, or a refresh the provider itself refuses, means "Reconnect". A pass is safe to
     run again: rows are upserted, and the same ``stamp`` marks what the pass saw.
     """
     try:
-        return _sync_pass(grant, link, state, access_token_for(grant), stamp, client, page_size, renew)
+        return _sync_pass(facts, link, state, access_token_for(grant), stamp, client, page_size, renew)
     except ProviderAuthError as error:
         if error.status != 401 or not grant.has_refresh_token:
             raise
@@ -288,29 +291,33 @@ def _sync_refreshing_once(
     if result == RefreshResult.FAILED:
         # The token endpoint is down: the grant may be fine, so keep it and try later.
         raise ProviderUnavailable("refresh after a 401 failed", provider=grant.provider)
-    return _sync_pass(grant, link, state, access_token_for(grant), stamp, client, page_size, renew)
+    return _sync_pass(facts, link, state, access_token_for(grant), stamp, client, page_size, renew)
 
 
 def _sync_pass(
-    grant: ProviderGrant,
+    facts: ProviderFacts,
     link: UserSocialAuth,
     state: FriendSyncState,
     token: str,
     stamp: datetime,
-    client: GraphFriendsClient | PeopleClient | None,
+    client: Any,
     page_size: int | None,
     renew: Callable[[], None],
 ) -> _Progress:
-    if grant.provider == "facebook":
-        graph = client or GraphFriendsClient()
-        assert isinstance(graph, GraphFriendsClient), "a Facebook grant syncs with the Graph client"
-        return _sync_facebook(link, token, stamp, graph, page_size, renew)
-    people = client or PeopleClient()
-    assert isinstance(people, PeopleClient), "a Google grant syncs with the People client"
-    return _sync_google(link, state, token, stamp, people, page_size, renew)
+    """One pass over the provider's listing, from the stored marker when there is one.
 
-
-# --- the two providers --------------------------------------------------------------------
+    A stale marker (the provider no longer accepts it) means a full pass, with the same stamp.
+    """
+    friends = facts.friends
+    assert friends is not None
+    client = client or friends.client()
+    if state.sync_token:
+        try:
+            pages = friends.pages(client, token, marker=state.sync_token, page_size=page_size)
+            return _store_pages(link, facts, pages, stamp, renew)
+        except StaleMarker:
+            logger.info("friends sync marker stale: provider=%s link=%s, full sync", facts.name, link.pk)
+    return _store_pages(link, facts, friends.pages(client, token, page_size=page_size), stamp, renew)
 
 
 @dataclass
@@ -323,125 +330,61 @@ class _Progress:
     sync_token: str = ""
 
 
-def _sync_facebook(
+def _store_pages(
     link: UserSocialAuth,
-    token: str,
+    facts: ProviderFacts,
+    pages: Iterable[PeoplePage],
     stamp: datetime,
-    client: GraphFriendsClient,
-    page_size: int | None,
     renew: Callable[[], None],
 ) -> _Progress:
+    """Upsert each page (one bulk query), delete who left; after a full pass, who was not seen."""
     progress = _Progress(mode="full")
-    pages: Iterable[FriendsPage] = (
-        client.iter_pages(token, page_size=page_size) if page_size else client.iter_pages(token)
-    )
+    full = True
     for page in pages:
+        full = page.full
         progress.pages += 1
-        progress.fetched += len(page.friends)
-        progress.total = page.total_count
-        _upsert_friends(link, page.friends, stamp)
-        renew()
-    progress.deleted = _delete_unstamped(FacebookFriend, link, stamp)
-    return progress
-
-
-def _sync_google(
-    link: UserSocialAuth,
-    state: FriendSyncState,
-    token: str,
-    stamp: datetime,
-    client: PeopleClient,
-    page_size: int | None,
-    renew: Callable[[], None],
-) -> _Progress:
-    if state.sync_token:
-        try:
-            return _google_pass(link, token, stamp, client, page_size, renew, sync_token=state.sync_token)
-        except ExpiredSyncToken:
-            # Google keeps sync tokens for 7 days; after that only a full sync will do.
-            # https://developers.google.com/people/api/rest/v1/people.connections/list
-            logger.info("google sync token expired: link=%s, running a full sync", link.pk)
-    return _google_pass(link, token, stamp, client, page_size, renew, sync_token=None)
-
-
-def _google_pass(
-    link: UserSocialAuth,
-    token: str,
-    stamp: datetime,
-    client: PeopleClient,
-    page_size: int | None,
-    renew: Callable[[], None],
-    *,
-    sync_token: str | None,
-) -> _Progress:
-    progress = _Progress(mode="incremental" if sync_token else "full")
-    kwargs = {"page_size": page_size} if page_size else {}
-    pages: Iterable[ContactsPage] = client.iter_pages(token, sync_token=sync_token, **kwargs)
-    for page in pages:
-        progress.pages += 1
-        progress.fetched += len(page.contacts)
-        if page.total_items is not None:
-            progress.total = page.total_items
-        if page.next_sync_token:
-            progress.sync_token = page.next_sync_token
-        changed = [contact for contact in page.contacts if not contact.deleted]
-        gone = [contact.resource_name for contact in page.contacts if contact.deleted]
-        _upsert_contacts(link, changed, stamp)
+        progress.fetched += len(page.people)
+        if page.total is not None:
+            progress.total = page.total
+        if page.marker:
+            progress.sync_token = page.marker
+        _upsert(link, facts.name, [person for person in page.people if not person.removed], stamp)
+        gone = [person.external_id for person in page.people if person.removed]
         if gone:
-            progress.deleted += GoogleContact.objects.filter(link=link, resource_name__in=gone).delete()[0]
+            progress.deleted += Friend.objects.filter(link=link, external_id__in=gone).delete()[0]
         renew()
-    if sync_token is None:
-        progress.deleted += _delete_unstamped(GoogleContact, link, stamp)
+    progress.mode = "full" if full else "incremental"
+    if full:
+        progress.deleted += _delete_unstamped(link, stamp)
     return progress
 
 
-def _upsert_friends(link: UserSocialAuth, friends: list[GraphFriend], stamp: datetime) -> None:
-    # One row per uid: PostgreSQL refuses an upsert that touches the same row twice.
+def _upsert(link: UserSocialAuth, provider: str, people: list[Person], stamp: datetime) -> None:
+    # One row per id: PostgreSQL refuses an upsert that touches the same row twice.
     rows = {
-        friend.uid: FacebookFriend(
+        person.external_id: Friend(
             link=link,
-            uid=friend.uid,
-            name=friend.name[:255],
-            picture_url=(friend.picture_url or "")[:1024],
+            provider=provider,
+            external_id=person.external_id[:255],
+            name=person.name[:255],
+            email=person.email.strip().lower()[:254],
+            picture_url=(person.picture_url or "")[:1024],
             synced_at=stamp,
         )
-        for friend in friends
+        for person in people
     }
     if rows:
-        FacebookFriend.objects.bulk_create(
+        Friend.objects.bulk_create(
             list(rows.values()),
             update_conflicts=True,
-            unique_fields=["link", "uid"],
-            update_fields=["name", "picture_url", "synced_at"],
+            unique_fields=["link", "external_id"],
+            update_fields=["name", "email", "picture_url", "synced_at"],
         )
 
 
-def _upsert_contacts(link: UserSocialAuth, contacts: list[Contact], stamp: datetime) -> None:
-    rows = {
-        contact.resource_name: GoogleContact(
-            link=link,
-            resource_name=contact.resource_name,
-            etag=contact.etag[:255],
-            name=contact.name[:255],
-            # The first address is the primary one; matching is case-insensitive.
-            email=(contact.emails[0] if contact.emails else "").strip().lower()[:254],
-            photo_url=(contact.photo_url or "")[:1024],
-            synced_at=stamp,
-        )
-        for contact in contacts
-    }
-    if rows:
-        GoogleContact.objects.bulk_create(
-            list(rows.values()),
-            update_conflicts=True,
-            unique_fields=["link", "resource_name"],
-            update_fields=["etag", "name", "email", "photo_url", "synced_at"],
-        )
-
-
-def _delete_unstamped(model: type[FacebookFriend] | type[GoogleContact], link: UserSocialAuth, stamp) -> int:  # type: ignore[no-untyped-def]
+def _delete_unstamped(link: UserSocialAuth, stamp: datetime) -> int:
     """After a full pass: whoever this sync did not see is gone at the provider (one query)."""
-    return model.objects.filter(link=link).exclude(synced_at=stamp).delete()[0]
+    return Friend.objects.filter(link=link).exclude(synced_at=stamp).delete()[0]
 
 
 # --- state ----------------------------------------------------------------------------------
@@ -519,12 +462,13 @@ def _finish(
     )
 
 
-def _finish_declined(state: FriendSyncState, provider: str) -> SyncOutcome:
+def _finish_declined(state: FriendSyncState, facts: ProviderFacts) -> SyncOutcome:
+    noun = facts.friends.noun if facts.friends is not None else "friends"
     return _finish(
         state,
         SyncResult.PERMISSION_DECLINED,
-        provider,
-        f"You have not allowed socialsite to see your {PROVIDER_LABELS[provider]} {WHAT[provider]}.",
+        facts.name,
+        f"You have not allowed socialsite to see your {facts.label} {noun}.",
     )
 
 

@@ -93,7 +93,7 @@ def sync_everyone() -> int:
         ProviderGrant.objects.filter(
             status=GrantStatus.ACTIVE,
             social__isnull=False,
-            provider__in=list(services.FRIENDS_SCOPES),
+            provider__in=services.friends_providers(),
             key_missing_since__isnull=True,
         )
         .exclude(access_token_ciphertext="")

@@ -9,7 +9,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from friends import services, tasks
-from friends.selectors import PROVIDERS, friends_sections_for, links_to_sync
+from friends.selectors import friends_sections_for, links_to_sync
+from providers import registry
 from socialsite.ratelimits import rate_limited, wait_words
 
 MAX_QUERY_LENGTH = 100
@@ -19,7 +20,7 @@ MAX_QUERY_LENGTH = 100
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
-    page_numbers = {provider: request.GET.get(f"page_{provider}") for provider, _, _ in PROVIDERS}
+    page_numbers = {p.name: request.GET.get(f"page_{p.name}") for p in registry.with_friends()}
     sections = friends_sections_for(request.user, query=query, page_numbers=page_numbers)  # type: ignore[arg-type]
     user = request.user
     # Asked once, here, where the badges are: it is their own email that would be matched.
@@ -36,7 +37,8 @@ def refresh(request: HttpRequest) -> HttpResponse:
     provider = request.POST.get("provider") or None
     link_ids = links_to_sync(request.user, provider)  # type: ignore[arg-type]
     if not link_ids:
-        messages.error(request, "Link Facebook or Google first: there is nothing to refresh yet.")
+        labels = " or ".join(p.label for p in registry.with_friends())
+        messages.error(request, f"Link {labels} first: there is nothing to refresh yet.")
         return redirect("friends:index")
     # One person pressing again and again must not spend everyone's provider quota.
     answers = [services.sync_request(link_id=link_id) for link_id in link_ids]

@@ -19,10 +19,12 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from importlib import import_module
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     import requests
+    from django.http import HttpResponse
     from django.urls import URLPattern, URLResolver
 
     from accounts.models import ProviderGrant
@@ -140,6 +142,76 @@ class Friends(ABC):
         """
 
 
+# --- settings --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SettingsContext:
+    """What a provider's settings module is told by settings.py (``configure(ctx)``).
+
+    ``sandbox``: the emulators are on, so credentials fall back to the sandbox's and URLs
+    default to ``sandbox_base`` (``SITE_URL``/sandbox). Each package's settings module reads
+    its own environment variables through these helpers and returns the settings it defines.
+    """
+
+    sandbox: bool
+    sandbox_base: str
+
+    def credential(self, name: str, sandbox_value: str) -> str:
+        """A required secret or id: the sandbox's value only while the sandbox is on."""
+        from socialsite.env import env_required
+
+        return env_required(name, fallback=sandbox_value if self.sandbox else None)
+
+    def url(self, name: str, real: str, sandbox_paths: dict[str, str]) -> str:
+        """A provider host: ``real``, or with the sandbox on its emulator at ``sandbox_paths[name]``
+        under ``sandbox_base``; the environment variable ``name`` overrides either."""
+        from socialsite.env import env_str
+
+        default = f"{self.sandbox_base.rstrip('/')}/{sandbox_paths[name]}" if self.sandbox else real
+        return env_str(name, default).rstrip("/")
+
+
+# --- the sandbox emulator ----------------------------------------------------------------------
+
+
+class Emulator(ABC):
+    """A provider's emulator as the sandbox core sees it: its faults, switches and error bodies.
+
+    Lives in ``providers/<name>/sandbox/`` and is loaded only with the sandbox on. The core
+    (``sandbox.faults``) arms and consumes faults for every provider alike; the emulator
+    says which endpoints can break, which modes each understands beyond the generic ones
+    (http_500, slow, malformed_json, rate_limited, error_body), and what its errors look like
+    on the wire.
+    """
+
+    # endpoint -> the modes it understands beyond the generic ones (the endpoint applies them
+    # itself unless ``canned`` answers them).
+    fault_modes: ClassVar[dict[str, tuple[str, ...]]]
+    # Endpoints that answer tokens: they also understand the core's ``expires_in_*`` modes.
+    token_endpoints: ClassVar[tuple[str, ...]] = ()
+    # Lasting rules the emulator can be told to enforce: (name, label for the /sandbox/ page).
+    switches: ClassVar[tuple[tuple[str, str], ...]] = ()
+    # The setting holding the client id socialsite is registered under at this provider.
+    client_id_setting: ClassVar[str]
+
+    @abstractmethod
+    def server_error(self) -> HttpResponse:
+        """The provider's 500 answer."""
+
+    @abstractmethod
+    def rate_limited(self) -> HttpResponse:
+        """The provider's "slow down" answer."""
+
+    @abstractmethod
+    def error_body(self, endpoint: str) -> HttpResponse:
+        """A well-formed refusal of ``endpoint``: what it says when the code or token is no good."""
+
+    def canned(self, endpoint: str, mode: str) -> HttpResponse | None:
+        """The answer for one of ``fault_modes``; None when the endpoint applies the mode itself."""
+        return None
+
+
 # --- the provider ----------------------------------------------------------------------------
 
 
@@ -164,13 +236,12 @@ class Provider(ABC):
     display: ClassVar[Display]
     # Dotted path of the social-auth backend class (``AUTHENTICATION_BACKENDS``).
     backend: ClassVar[str]
-    # Dotted path of the module with ``configure(ctx)`` that returns this provider's settings.
+    # Dotted path of the module with ``configure(ctx: SettingsContext) -> dict`` that returns
+    # this provider's settings, and ``ENV``: every environment variable it reads.
     settings_module: ClassVar[str]
     # How long before expiry the token service refreshes. None: no server-side refresh, only a
     # new sign-in renews the tokens (pages then show when access ends).
     refresh_ahead: ClassVar[timedelta | None] = None
-    # Days before a sign-in-only grant ends when the pages offer "Keep <label> connected".
-    keep_connected_days_setting: ClassVar[str] = ""
     friends: ClassVar[Friends | None] = None
 
     @property
@@ -184,6 +255,10 @@ class Provider(ABC):
     @property
     def renews_by_sign_in_only(self) -> bool:
         return self.refresh_ahead is None
+
+    def keep_connected_lead(self) -> timedelta:
+        """How long before a sign-in-only grant ends the pages offer "Keep <label> connected"."""
+        return timedelta(0)
 
     def canonical_scope(self, scope: str) -> str:
         """The one spelling socialsite stores for ``scope`` (providers with aliases override)."""
@@ -220,17 +295,24 @@ class Provider(ABC):
         """The emulator's routes, mounted under ``/sandbox/`` when the sandbox is on."""
         return []
 
+    # Dotted path of this provider's ``Emulator`` subclass ("" when it has no emulator).
+    emulator_class: ClassVar[str] = ""
+
+    def emulator(self) -> Emulator | None:
+        """The sandbox emulator (imported only when asked: production never asks)."""
+        if not self.emulator_class:
+            return None
+        module_name, _, class_name = self.emulator_class.rpartition(".")
+        emulator: Emulator = getattr(import_module(module_name), class_name)()
+        return emulator
+
     def sandbox_settings(self, base: str) -> dict[str, str]:
         """The URL settings that point this provider at its emulator under ``base`` (…/sandbox)."""
-        return {}
+        paths: dict[str, str] = getattr(import_module(self.settings_module), "SANDBOX_URLS", {})
+        return {name: f"{base.rstrip('/')}/{path}" for name, path in paths.items()}
 
-    # --- sandbox faults and switches of the provider's own emulator ---
-
-    # Endpoints ``sandbox.faults`` can break, each with the modes it understands beyond the
-    # generic ones (``sandbox.faults.GENERIC_MODES``); the core's own providers are listed there.
-    sandbox_faults: ClassVar[dict[str, tuple[str, ...]]] = {}
-    # Lasting behaviours of the emulator (``sandbox.switches``): (name, label) pairs.
-    sandbox_switches: ClassVar[tuple[tuple[str, str], ...]] = ()
+    # A Django app the emulator needs installed with the sandbox (tables of its own); "" for none.
+    sandbox_app: ClassVar[str] = ""
 
     # --- sandbox seeding (a provider whose emulator keeps a social graph of its own) ---
 

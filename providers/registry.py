@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from functools import cache
 from importlib import import_module
-from typing import TYPE_CHECKING
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from django.urls import URLPattern, URLResolver
@@ -88,9 +89,30 @@ def backends(names: list[str]) -> list[str]:
     return [_load(name).backend for name in names]
 
 
-def settings_modules(names: list[str]) -> list[str]:
-    """Each named provider's settings module (settings.py calls its ``configure``)."""
-    return [_load(name).settings_module for name in names]
+def settings_module(name: str) -> ModuleType:
+    """The provider's settings module: ``configure(ctx)``, ``ENV``, ``CREDENTIALS``, ``SANDBOX_URLS``."""
+    return import_module(_load(name).settings_module)
+
+
+def environment_variables(names: list[str]) -> list[str]:
+    """Every environment variable the named providers' settings read."""
+    return [variable for name in names for variable in settings_module(name).ENV]
+
+
+def credential_variables(names: list[str]) -> list[str]:
+    """The environment variables that hold the named providers' real credentials."""
+    return [variable for name in names for variable in settings_module(name).CREDENTIALS]
+
+
+def configure(names: list[str], *, sandbox: bool, sandbox_base: str) -> dict[str, Any]:
+    """The settings of the named providers, each from its own package (settings.py calls this)."""
+    from providers.base import SettingsContext
+
+    context = SettingsContext(sandbox=sandbox, sandbox_base=sandbox_base)
+    values: dict[str, Any] = {}
+    for name in names:
+        values.update(settings_module(name).configure(context))
+    return values
 
 
 def urlpatterns() -> list[URLPattern | URLResolver]:
@@ -99,6 +121,11 @@ def urlpatterns() -> list[URLPattern | URLResolver]:
     for provider in enabled():
         patterns += provider.urlpatterns()
     return patterns
+
+
+def sandbox_apps(names: list[str]) -> list[str]:
+    """The Django apps the named providers' emulators need installed with the sandbox."""
+    return [app for app in (_load(name).sandbox_app for name in names) if app]
 
 
 def sandbox_urlpatterns() -> list[URLPattern | URLResolver]:

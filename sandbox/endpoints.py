@@ -1,32 +1,29 @@
 """Where the sandbox's providers live under a site, and which app sites it has registered.
 
-Pure (no Django import), so settings.py can use it for its development defaults, and the
-tests, benchmarks and worker can point the app at a sandbox served anywhere else.
+Free of Django settings, so settings.py can use it for its development defaults, and the
+tests, benchmarks and worker can point the app at a sandbox served anywhere else. The
+hosts and callback paths come from each provider package (``providers.registry``).
 """
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-# The app's social-auth callback path for each emulated provider.
-CALLBACK_PATHS: dict[str, str] = {
-    "facebook": "/complete/facebook/",
-    "google": "/complete/google/",
-    "github": "/complete/github/",
-}
+from providers import registry
+
+
+def callback_paths() -> dict[str, str]:
+    """The app's social-auth callback path for each emulated provider."""
+    return {name: f"/complete/{name}/" for name in registry.available_names()}
 
 
 def provider_settings(site_url: str) -> dict[str, str]:
-    """``FACEBOOK_DIALOG_URL`` & co. for the sandbox mounted under ``site_url``/sandbox/."""
+    """The host settings of every provider for the sandbox mounted under ``site_url``/sandbox/."""
     base = f"{site_url.rstrip('/')}/sandbox"
-    return {
-        "FACEBOOK_DIALOG_URL": f"{base}/facebook",
-        "FACEBOOK_GRAPH_URL": f"{base}/graph",
-        "GOOGLE_OIDC_ISSUER": f"{base}/google",
-        "GOOGLE_PEOPLE_API_URL": f"{base}/people",
-        "GITHUB_URL": f"{base}/github",
-        "GITHUB_API_URL": f"{base}/github-api",
-    }
+    values: dict[str, str] = {}
+    for name in registry.available_names():
+        values.update(registry.any_provider(name).sandbox_settings(base))
+    return values
 
 
 def redirect_uris(*app_sites: str) -> dict[str, list[str]]:
@@ -34,7 +31,7 @@ def redirect_uris(*app_sites: str) -> dict[str, list[str]]:
     callback, exactly as the real providers' app settings hold them."""
     return {
         provider: [f"{site.rstrip('/')}{path}" for site in app_sites]
-        for provider, path in CALLBACK_PATHS.items()
+        for provider, path in callback_paths().items()
     }
 
 

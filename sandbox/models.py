@@ -14,7 +14,6 @@ from django.utils import timezone
 class Provider(models.TextChoices):
     FACEBOOK = "facebook", "Facebook"
     GOOGLE = "google", "Google"
-    GITHUB = "github", "GitHub"
 
 
 class TokenKind(models.TextChoices):

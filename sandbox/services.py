@@ -522,7 +522,7 @@ def id_token_encode(
     picture: str,
     fault: str | None = None,
 ) -> str:
-    """Sign an id_token for a redeemed code or a refresh; ``fault`` bends it (``faults.ID_TOKEN_MODES``).
+    """Sign an id_token for a redeemed code or a refresh; ``fault`` (an id_token mode) bends it.
 
     A refresh passes no ``nonce``: OIDC Core §12.2 says the refreshed token should carry none.
     https://openid.net/specs/openid-connect-core-1_0.html#IDToken

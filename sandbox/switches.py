@@ -1,9 +1,10 @@
 """Lasting rules the emulated providers can be told to enforce, unlike faults (one call each).
 
-``switches.turn_on("google", "require_pkce")`` makes Google's authorize endpoint refuse a
-request without an S256 ``code_challenge`` and its token endpoint refuse a code redeemed
-without the matching ``code_verifier``, as an authorization server that requires PKCE does
-(RFC 7636 §4.4.1, §4.6: https://www.rfc-editor.org/rfc/rfc7636). A switch is a row in
+``switches.turn_on(provider, "require_pkce")`` makes that provider's authorize endpoint
+refuse a request without an S256 ``code_challenge`` and its token endpoint refuse a code
+redeemed without the matching ``code_verifier``, as an authorization server that requires
+PKCE does (RFC 7636 §4.4.1, §4.6: https://www.rfc-editor.org/rfc/rfc7636). Each emulator
+lists the switches it honours (``Emulator.switches``). A switch is a row in
 ``SandboxSwitch``, so a test process or the /sandbox/ page can turn it on for the live
 server's threads and other processes sharing the database.
 """
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from providers import registry
 from sandbox.models import SandboxSwitch
 
 
@@ -23,36 +23,27 @@ class Switch:
     label: str
 
 
-# Every switch, in the order the /sandbox/ page shows them. Facebook has none: its PKCE
-# belongs to its OIDC code flow, documented as "still in testing"
-# (https://developers.facebook.com/documentation/facebook-login/guides/advanced/oidc-token),
-# which socialsite's Facebook backend (the manual flow) does not use.
-SWITCHES: tuple[Switch, ...] = (
-    Switch(
-        "google",
-        "require_pkce",
-        "Require PKCE (S256) at the authorize and token endpoints",
-    ),
-)
+def _switches() -> tuple[Switch, ...]:
+    from sandbox.faults import emulators
+
+    return tuple(
+        Switch(provider, name, label)
+        for provider, emulator in emulators().items()
+        for name, label in emulator.switches
+    )
+
+
+# Every switch, in the order the /sandbox/ page shows them (each emulator's ``switches``).
+SWITCHES: tuple[Switch, ...] = _switches()
 
 
 class UnknownSwitch(ValueError):
     """No such switch on that emulated provider."""
 
 
-def all_switches() -> tuple[Switch, ...]:
-    """The core's switches and those enabled provider packages declare (``sandbox_switches``)."""
-    declared = tuple(
-        Switch(package.name, name, label)
-        for package in registry.enabled()
-        for name, label in package.sandbox_switches
-    )
-    return SWITCHES + declared
-
-
 def _known(provider: str, name: str) -> None:
-    if not any(s.provider == provider and s.name == name for s in all_switches()):
-        raise UnknownSwitch(f"no sandbox switch {provider}/{name}; known: {all_switches()}")
+    if not any(s.provider == provider and s.name == name for s in SWITCHES):
+        raise UnknownSwitch(f"no sandbox switch {provider}/{name}; known: {SWITCHES}")
 
 
 def turn_on(provider: str, name: str) -> None:
@@ -72,4 +63,4 @@ def is_on(provider: str, name: str) -> bool:
 def states() -> list[tuple[Switch, bool]]:
     """Every switch with whether it is on, for the /sandbox/ page."""
     on = set(SandboxSwitch.objects.values_list("provider", "name"))
-    return [(switch, (switch.provider, switch.name) in on) for switch in all_switches()]
+    return [(switch, (switch.provider, switch.name) in on) for switch in SWITCHES]

@@ -42,17 +42,11 @@ if _unknown:
         f"SOCIALSITE_PROVIDERS names {', '.join(_unknown)}; known providers: "
         f"{', '.join(_provider_registry.available_names())}."
     )
-_PROVIDER_CREDENTIALS = (
-    "FACEBOOK_APP_ID",
-    "FACEBOOK_APP_SECRET",
-    "GOOGLE_CLIENT_ID",
-    "GOOGLE_CLIENT_SECRET",
-    "GITHUB_CLIENT_ID",
-    "GITHUB_CLIENT_SECRET",
+_HAS_REAL_CREDENTIALS = any(
+    env_str(name) for name in _provider_registry.credential_variables(SOCIALSITE_PROVIDERS)
 )
-_HAS_REAL_CREDENTIALS = any(env_str(name) for name in _PROVIDER_CREDENTIALS)
 
-# The sandbox emulates both providers. It is on for development when no real credentials
+# The sandbox emulates the providers. It is on for development when no real credentials
 # are given, and never mounted with DEBUG off unless forced for an end-to-end run.
 SANDBOX = env_bool("SANDBOX", DEBUG and not _HAS_REAL_CREDENTIALS)
 if SANDBOX and not DEBUG and not env_bool("SANDBOX_FORCE", False):
@@ -61,66 +55,25 @@ if SANDBOX and not DEBUG and not env_bool("SANDBOX_FORCE", False):
         "Set SANDBOX_FORCE=true only for an end-to-end run."
     )
 
-
-def _credential(name: str, sandbox_value: str) -> str:
-    return env_required(name, fallback=sandbox_value if SANDBOX else None)
-
-
-FACEBOOK_APP_ID = _credential("FACEBOOK_APP_ID", "sandbox-facebook-app")
-FACEBOOK_APP_SECRET = _credential("FACEBOOK_APP_SECRET", "sandbox-facebook-secret")
-GOOGLE_CLIENT_ID = _credential("GOOGLE_CLIENT_ID", "sandbox-google-client.apps.example")
-GOOGLE_CLIENT_SECRET = _credential("GOOGLE_CLIENT_SECRET", "sandbox-google-secret")
-GITHUB_CLIENT_ID = _credential("GITHUB_CLIENT_ID", "sandbox-github-client")
-GITHUB_CLIENT_SECRET = _credential("GITHUB_CLIENT_SECRET", "sandbox-github-secret")
-
-# With the sandbox on, the providers default to its emulation under SITE_URL/sandbox/.
-# The sandbox package is imported only then: with real providers it need not be deployed.
-_PROVIDER_DEFAULTS = {
-    "FACEBOOK_DIALOG_URL": "https://www.facebook.com",
-    "FACEBOOK_GRAPH_URL": "https://graph.facebook.com",
-    "GOOGLE_OIDC_ISSUER": "https://accounts.google.com",
-    "GOOGLE_PEOPLE_API_URL": "https://people.googleapis.com",
-    "GITHUB_URL": "https://github.com",
-    "GITHUB_API_URL": "https://api.github.com",
-}
+# Each enabled provider's settings (credentials, hosts, its own knobs) and their defaults
+# live in its package (providers/<name>/settings.py), which reads its environment variables.
+# With the sandbox on, hosts default to its emulation under SITE_URL/sandbox/.
+globals().update(
+    _provider_registry.configure(SOCIALSITE_PROVIDERS, sandbox=SANDBOX, sandbox_base=f"{SITE_URL}/sandbox")
+)
 if SANDBOX:
-    from sandbox.endpoints import loopback_twins, provider_settings, redirect_uris
+    # The sandbox package is imported only then: with real providers it need not be deployed.
+    from sandbox.endpoints import loopback_twins, redirect_uris
 
-    _PROVIDER_DEFAULTS = provider_settings(SITE_URL)
-    # The redirect URIs the sandbox's Facebook app and Google client have registered, as
-    # in the providers' consoles: each site's /complete/<provider>/, matched exactly.
+    # The redirect URIs the sandbox's apps have registered, as in the providers' consoles:
+    # each site's /complete/<provider>/, matched exactly.
     SANDBOX_REDIRECT_URIS = redirect_uris(*env_list("SANDBOX_REGISTERED_SITES", loopback_twins(SITE_URL)))
 
-
-def _provider_url(name: str) -> str:
-    return env_str(name, _PROVIDER_DEFAULTS[name]).rstrip("/")
-
-
-FACEBOOK_DIALOG_URL = _provider_url("FACEBOOK_DIALOG_URL")
-FACEBOOK_GRAPH_URL = _provider_url("FACEBOOK_GRAPH_URL")
-FACEBOOK_GRAPH_VERSION = env_str("FACEBOOK_GRAPH_VERSION", "v24.0")
-# A Facebook token lasts about 60 days and only a new sign-in renews it; in its last this many
-# days /account/ and /friends/ offer "Keep Facebook connected" (one click, a login redirect).
-FACEBOOK_KEEP_CONNECTED_DAYS = env_int("FACEBOOK_KEEP_CONNECTED_DAYS", 10)
-GOOGLE_OIDC_ISSUER = _provider_url("GOOGLE_OIDC_ISSUER")
-GOOGLE_PEOPLE_API_URL = _provider_url("GOOGLE_PEOPLE_API_URL")
-GITHUB_URL = _provider_url("GITHUB_URL")
-GITHUB_API_URL = _provider_url("GITHUB_API_URL")
-# How the app authenticates to the OpenID provider's token endpoint: client_secret_basic or
-# client_secret_post. Empty: from discovery's token_endpoint_auth_methods_supported (basic
-# when listed or absent, as OpenID Connect Discovery 1.0 defaults it).
-GOOGLE_TOKEN_ENDPOINT_AUTH_METHOD = env_str("GOOGLE_TOKEN_ENDPOINT_AUTH_METHOD")
-if GOOGLE_TOKEN_ENDPOINT_AUTH_METHOD not in {"", "client_secret_basic", "client_secret_post"}:
-    raise ImproperlyConfigured(
-        "GOOGLE_TOKEN_ENDPOINT_AUTH_METHOD must be client_secret_basic or client_secret_post, "
-        f"got {GOOGLE_TOKEN_ENDPOINT_AUTH_METHOD!r}."
-    )
 # Seconds for every outgoing provider call (connect and read).
 PROVIDER_TIMEOUT = env_float("PROVIDER_TIMEOUT", 5.0)
 # A friends or contacts listing with more pages than this ends its sync with an error: a
-# provider paging in circles must not hold a worker. Real lists need far fewer (Facebook
-# lists at most 5,000 friends, 500 a page; a Google account holds at most 25,000 contacts,
-# 1,000 a page).
+# provider paging in circles must not hold a worker. Real lists need far fewer (the largest
+# documented list, 25,000 contacts at 1,000 a page, takes 25).
 FRIENDS_SYNC_MAX_PAGES = env_int("FRIENDS_SYNC_MAX_PAGES", 200)
 # Celery time limits of one friends sync task, in seconds: at the soft one the task records
 # the failure and stops; the hard one kills it. Both well under the 15 minutes after which
@@ -152,7 +105,7 @@ INSTALLED_APPS = [
     "friends",
 ]
 if SANDBOX:
-    INSTALLED_APPS += ["sandbox", "providers.github.sandbox"]
+    INSTALLED_APPS += ["sandbox", *_provider_registry.sandbox_apps(SOCIALSITE_PROVIDERS)]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -330,12 +283,7 @@ SOCIAL_AUTH_SANITIZE_REDIRECTS = True  # `next` stays on this site
 SOCIAL_AUTH_REDIRECT_IS_HTTPS = not DEBUG and HTTPS
 SOCIAL_AUTH_REQUESTS_TIMEOUT = PROVIDER_TIMEOUT
 SOCIAL_AUTH_USER_FIELDS = ["username", "email", "first_name", "last_name"]
-SOCIAL_AUTH_FACEBOOK_KEY = FACEBOOK_APP_ID
-SOCIAL_AUTH_FACEBOOK_SECRET = FACEBOOK_APP_SECRET
-SOCIAL_AUTH_GOOGLE_KEY = GOOGLE_CLIENT_ID
-SOCIAL_AUTH_GOOGLE_SECRET = GOOGLE_CLIENT_SECRET
-SOCIAL_AUTH_GITHUB_KEY = GITHUB_CLIENT_ID
-SOCIAL_AUTH_GITHUB_SECRET = GITHUB_CLIENT_SECRET
+# SOCIAL_AUTH_<NAME>_KEY / _SECRET: from each provider's settings module (above).
 
 # Unfinished sign-ins one browser session keeps per provider (accounts.login_state); older
 # ones are dropped with their rows. Abandoned state older than LOGIN_STATE_MAX_AGE seconds
@@ -367,7 +315,7 @@ SOCIAL_AUTH_PIPELINE = (
     "accounts.pipeline.store_tokens",
     "social_core.pipeline.user.user_details",
     # After the login commits, queue a sync of this link's friends or contacts.
-    "accounts.pipeline.queue_friends_sync",
+    "accounts.pipeline.announce_link_stored",
 )
 
 # --- Logging ----------------------------------------------------------------------------

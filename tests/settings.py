@@ -13,24 +13,17 @@ from __future__ import annotations
 
 import os
 
+from providers import registry
+
+# Every provider package's own variables (providers/<name>/settings.py ``ENV``) go too.
 PROVIDER_AND_MODE_VARIABLES = (
     "DEBUG",
     "SANDBOX",
     "SANDBOX_FORCE",
     "SANDBOX_REGISTERED_SITES",
     "SITE_URL",
-    "FACEBOOK_APP_ID",
-    "FACEBOOK_APP_SECRET",
-    "GOOGLE_CLIENT_ID",
-    "GOOGLE_CLIENT_SECRET",
-    "FACEBOOK_DIALOG_URL",
-    "FACEBOOK_GRAPH_URL",
-    "GOOGLE_OIDC_ISSUER",
-    "GOOGLE_PEOPLE_API_URL",
-    "GITHUB_CLIENT_ID",
-    "GITHUB_CLIENT_SECRET",
-    "GITHUB_URL",
-    "GITHUB_API_URL",
+    "SOCIALSITE_PROVIDERS",
+    *registry.environment_variables(registry.available_names()),
 )
 for _name in PROVIDER_AND_MODE_VARIABLES:
     os.environ.pop(_name, None)

@@ -11,6 +11,7 @@ same uid their Facebook sign-in here has, so they are matched by uid.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.views.decorators.debug import sensitive_variables
@@ -78,10 +79,15 @@ class FacebookProvider(Provider):
         },
     )
     backend = "providers.facebook.backend.FacebookBackend"
+    emulator_class = "providers.facebook.sandbox.emulator.FacebookEmulator"
     settings_module = "providers.facebook.settings"
     refresh_ahead = None  # only a new sign-in renews a Facebook token
-    keep_connected_days_setting = "FACEBOOK_KEEP_CONNECTED_DAYS"
     friends = FacebookFriends()
+
+    def keep_connected_lead(self) -> timedelta:
+        from django.conf import settings
+
+        return timedelta(days=settings.FACEBOOK_KEEP_CONNECTED_DAYS)
 
     def revoke(self, grant: ProviderGrant) -> bool:
         from providers.facebook.client import FacebookTokenClient
@@ -98,6 +104,3 @@ class FacebookProvider(Provider):
         from providers.facebook.sandbox.urls import urlpatterns
 
         return list(urlpatterns)
-
-    def sandbox_settings(self, base: str) -> dict[str, str]:
-        return {"FACEBOOK_DIALOG_URL": f"{base}/facebook", "FACEBOOK_GRAPH_URL": f"{base}/graph"}

@@ -90,6 +90,9 @@ class GitHubProvider(Provider):
     )
     backend = "providers.github.backend.GitHubBackend"
     settings_module = "providers.github.settings"
+    emulator_class = "providers.github.sandbox.emulator.GitHubEmulator"
+    # The emulator keeps tables of its own (the following graph, rate windows).
+    sandbox_app = "providers.github.sandbox"
     # Only GitHub-App user tokens expire (8 hours); OAuth-app tokens have no expiry, never due.
     refresh_ahead = timedelta(minutes=5)
     friends = GitHubFollowing()
@@ -123,21 +126,6 @@ class GitHubProvider(Provider):
 
         return list(urlpatterns)
 
-    # The token endpoint bends expires_in like the others' (sandbox.faults.EXPIRES_IN_MODES);
-    # every API endpoint can answer GitHub's secondary rate limit (403 with retry-after).
-    sandbox_faults = {
-        "token": ("expires_in_text", "expires_in_overflow", "expires_in_negative", "expires_in_huge"),
-        "user": ("secondary_limit",),
-        "emails": ("secondary_limit",),
-        "following": ("secondary_limit",),
-        "revoke": (),
-    }
-    sandbox_switches = (
-        (
-            "app_tokens",
-            "GitHub App mode: user tokens expire after 8 hours, with a rotating refresh token",
-        ),
-    )
     sandbox_graph_option = "follows-per-person"
     sandbox_graph_help = "GitHub accounts each named person follows, drawn from the generated people."
 
@@ -150,8 +138,3 @@ class GitHubProvider(Provider):
         from providers.github.sandbox.services import follows_generate
 
         return follows_generate(per_person=per_person)
-
-    def sandbox_settings(self, base: str) -> dict[str, str]:
-        from providers.github.settings import sandbox_settings
-
-        return sandbox_settings(base)

@@ -96,6 +96,7 @@ class GoogleProvider(Provider):
         },
     )
     backend = "providers.google.backend.GoogleBackend"
+    emulator_class = "providers.google.sandbox.emulator.GoogleEmulator"
     settings_module = "providers.google.settings"
     refresh_ahead = timedelta(minutes=5)  # access tokens live an hour
     friends = GoogleContacts()
@@ -127,6 +128,3 @@ class GoogleProvider(Provider):
         from providers.google.sandbox.urls import urlpatterns
 
         return list(urlpatterns)
-
-    def sandbox_settings(self, base: str) -> dict[str, str]:
-        return {"GOOGLE_OIDC_ISSUER": f"{base}/google", "GOOGLE_PEOPLE_API_URL": f"{base}/people"}

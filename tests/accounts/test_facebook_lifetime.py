@@ -21,7 +21,7 @@ from django.utils import dateformat, timezone
 from accounts.models import GrantStatus, ProviderGrant
 from accounts.tasks import refresh_expiring_grants
 from friends import tasks as friends_tasks
-from friends.models import FacebookFriend
+from friends.models import Friend
 from sandbox import faults
 from sandbox.models import SandboxToken
 
@@ -154,7 +154,7 @@ def test_data_access_expiry_is_its_own_state_and_reconnects_with_reauthorize(
 ):
     new_browser().login("facebook", grace)  # a friend who uses the app, so the list is not empty
     browser.login("facebook", ada)
-    assert FacebookFriend.objects.filter(link__uid=ada.facebook_id).count() == 1
+    assert Friend.objects.filter(link__uid=ada.facebook_id, provider="facebook").count() == 1
     index = browser.get("/sandbox/")
     browser.post_form(index, f"/sandbox/people/{ada.pk}/facebook/expire-data-access/")
 

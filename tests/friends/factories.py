@@ -8,7 +8,7 @@ from datetime import timedelta
 import factory
 from django.utils import timezone
 
-from friends.models import FacebookFriend, FriendSyncState, GoogleContact, SyncStatus
+from friends.models import Friend, FriendSyncState, SyncStatus
 from providers.facebook.friends import FriendsPage, GraphFriend, GraphFriendsClient
 from providers.google.contacts import Contact, ContactsPage, ExpiredSyncToken, PeopleClient
 from providers.http.errors import ProviderError
@@ -17,10 +17,11 @@ from tests.factories import LinkFactory
 
 class FacebookFriendFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = FacebookFriend
+        model = Friend
 
     link = factory.SubFactory(LinkFactory, provider="facebook")
-    uid = factory.Sequence(lambda n: f"9{n:014d}")
+    provider = "facebook"
+    external_id = factory.Sequence(lambda n: f"9{n:014d}")
     name = factory.Sequence(lambda n: f"Friend {n:05d}")
     picture_url = factory.Sequence(lambda n: f"https://pictures.example/{n}.jpg")
     synced_at = factory.LazyFunction(timezone.now)
@@ -28,14 +29,14 @@ class FacebookFriendFactory(factory.django.DjangoModelFactory):
 
 class GoogleContactFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = GoogleContact
+        model = Friend
 
     link = factory.SubFactory(LinkFactory, provider="google")
-    resource_name = factory.Sequence(lambda n: f"people/c{n:019d}")
-    etag = factory.Sequence(lambda n: f"%etag{n}")
+    provider = "google"
+    external_id = factory.Sequence(lambda n: f"people/c{n:019d}")
     name = factory.Sequence(lambda n: f"Contact {n:05d}")
     email = factory.Sequence(lambda n: f"contact{n}@example.com")
-    photo_url = ""
+    picture_url = ""
     synced_at = factory.LazyFunction(timezone.now)
 
 

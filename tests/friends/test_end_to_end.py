@@ -17,7 +17,7 @@ from django.core.management import CommandError, call_command
 
 from accounts.models import GrantStatus, ProviderGrant
 from friends import tasks
-from friends.models import FacebookFriend, FriendSyncState, GoogleContact, SyncStatus
+from friends.models import Friend, FriendSyncState, SyncStatus
 from friends.services import SyncResult, friends_sync
 from providers.facebook.friends import GraphFriendsClient
 from sandbox import seeding
@@ -145,10 +145,10 @@ def test_incremental_sync_applies_changes_and_deletions(browser, ada):
 
     assert outcome.result == SyncResult.OK and outcome.mode == "incremental"
     assert outcome.fetched == 3 and outcome.deleted == 1
-    names = set(GoogleContact.objects.filter(link=grant.social).values_list("name", flat=True))
+    names = set(Friend.objects.filter(link=grant.social).values_list("name", flat=True))
     assert {"Alan M. Turing", "Niklaus Wirth"} <= names
     assert "Hedy Lamarr" not in names and "Alan Turing" not in names
-    assert GoogleContact.objects.get(link=grant.social, name="Niklaus Wirth").email == "niklaus@example.com"
+    assert Friend.objects.get(link=grant.social, name="Niklaus Wirth").email == "niklaus@example.com"
     assert set(listed(friends_page(browser), "google")) == names
 
 
@@ -161,8 +161,8 @@ def test_expired_sync_token_falls_back_to_a_full_sync(browser, ada, settings):
     outcome = friends_sync(grant=grant)
 
     assert outcome.result == SyncResult.OK and outcome.mode == "full"
-    assert GoogleContact.objects.filter(link=grant.social).count() == 5
-    assert not GoogleContact.objects.filter(link=grant.social, name="Hedy Lamarr").exists()
+    assert Friend.objects.filter(link=grant.social).count() == 5
+    assert not Friend.objects.filter(link=grant.social, name="Hedy Lamarr").exists()
 
 
 class RevokedAfterFirstPage(GraphFriendsClient):
@@ -186,14 +186,14 @@ def test_token_revoked_mid_sync_means_needs_reconnect_and_no_retry(browser, ada)
     seeding.friends_generate(per_person=30)  # ... all friends of Ada's
     browser.login("facebook", ada)
     grant = grant_of(ada, "facebook")
-    assert FacebookFriend.objects.filter(link=grant.social).count() == 30
+    assert Friend.objects.filter(link=grant.social).count() == 30
 
     outcome = friends_sync(grant=grant, client=RevokedAfterFirstPage(ada), page_size=10)
 
     assert outcome.result == SyncResult.NEEDS_RECONNECT and not outcome.retryable
     grant.refresh_from_db()
     assert grant.status == GrantStatus.NEEDS_RECONNECT
-    assert FacebookFriend.objects.filter(link=grant.social).count() == 30  # nothing lost on the way
+    assert Friend.objects.filter(link=grant.social).count() == 30  # nothing lost on the way
     html = section(friends_page(browser), "facebook")
     assert 'data-state="needs_reconnect"' in html and "Reconnect" in html
     # The background task gives up at once: no token, no provider call, no retry.
@@ -275,10 +275,12 @@ def test_friend_data_goes_with_the_link(browser, ada):
     browser.login("facebook", ada)
     browser.login("google", ada)
     link = grant_of(ada, "facebook").social
-    FacebookFriend.objects.create(link=link, uid="1", name="Someone", synced_at=link.created)
+    Friend.objects.create(
+        link=link, provider="facebook", external_id="1", name="Someone", synced_at=link.created
+    )
 
     facebook_data_delete(uid=ada.facebook_id, request_hash="h" * 64)
 
-    assert not FacebookFriend.objects.exists()
+    assert not Friend.objects.filter(provider="facebook").exists()
     assert not FriendSyncState.objects.filter(link_id=link.pk).exists()
-    assert GoogleContact.objects.exists()  # the Google link and its contacts stay
+    assert Friend.objects.filter(provider="google").exists()  # the Google link and its contacts stay

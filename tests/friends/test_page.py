@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts import vault
 from accounts.models import GrantStatus
-from friends.models import SYNC_LEASE, FacebookFriend, GoogleContact, SyncStatus
+from friends.models import SYNC_LEASE, Friend, SyncStatus
 from tests.factories import LinkFactory, UserFactory, make_grant
 from tests.friends.factories import FacebookFriendFactory, GoogleContactFactory, SyncStateFactory
 
@@ -165,7 +165,7 @@ def test_permission_declined_offers_grant_permission_with_rerequest(page, person
 def test_ok_lists_friends_with_total_on_site_count_and_last_sync(page, person, fb_link):
     SyncStateFactory(link=fb_link, total_count=412)
     here = LinkFactory(provider="facebook")  # someone with a Facebook login here
-    FacebookFriendFactory(link=fb_link, uid=here.uid, name="Grace Hopper")
+    FacebookFriendFactory(link=fb_link, external_id=here.uid, name="Grace Hopper")
     FacebookFriendFactory(link=fb_link, name="Alan Turing")
     FacebookFriendFactory(link=fb_link, name="Ada Lovelace")
     part = section(page(), "facebook")
@@ -192,9 +192,9 @@ def on_site_names(html: str, provider: str) -> set[str]:
 def test_facebook_friend_is_here_while_their_facebook_login_exists(page, fb_link):
     SyncStateFactory(link=fb_link)
     grace_link = LinkFactory(provider="facebook")
-    FacebookFriendFactory(link=fb_link, uid=grace_link.uid, name="Grace")
+    FacebookFriendFactory(link=fb_link, external_id=grace_link.uid, name="Grace")
     FacebookFriendFactory(
-        link=fb_link, uid=LinkFactory(provider="google").uid, name="Same uid, other provider"
+        link=fb_link, external_id=LinkFactory(provider="google").uid, name="Same uid, other provider"
     )
     assert on_site_names(page(), "facebook") == {"Grace"}
 
@@ -240,7 +240,7 @@ def test_search_by_name_filters_both_lists(page, fb_link, g_link):
 
 def test_fifty_per_page_with_links_that_keep_the_search(page, fb_link):
     SyncStateFactory(link=fb_link)
-    FacebookFriend.objects.bulk_create(FacebookFriendFactory.build_batch(120, link=fb_link))
+    Friend.objects.bulk_create(FacebookFriendFactory.build_batch(120, link=fb_link))
     first = section(page(), "facebook")
     assert first.count("<li>") == 50 and "Page 1 of 3" in first
     assert 'href="?page_facebook=2"' in first
@@ -256,8 +256,8 @@ def test_fifty_per_page_with_links_that_keep_the_search(page, fb_link):
 def fill(fb_link, g_link, count: int) -> None:
     SyncStateFactory(link=fb_link, total_count=count * 2)
     SyncStateFactory(link=g_link)
-    FacebookFriend.objects.bulk_create(FacebookFriendFactory.build_batch(count, link=fb_link), batch_size=500)
-    GoogleContact.objects.bulk_create(GoogleContactFactory.build_batch(count, link=g_link), batch_size=500)
+    Friend.objects.bulk_create(FacebookFriendFactory.build_batch(count, link=fb_link), batch_size=500)
+    Friend.objects.bulk_create(GoogleContactFactory.build_batch(count, link=g_link), batch_size=500)
     for n in range(0, count, max(count // 10, 1)):  # a few of them are here
         UserFactory(email=f"contact{n}@example.com", findable_by_email=True)
 

@@ -14,7 +14,7 @@ from celery.signals import task_retry
 
 from accounts.models import GrantStatus, ProviderGrant
 from friends import tasks
-from friends.models import FacebookFriend, FriendSyncState, GoogleContact, SyncStatus
+from friends.models import Friend, FriendSyncState, SyncStatus
 from friends.services import SyncResult, friends_sync
 from sandbox import faults, seeding
 from sandbox.models import SandboxPerson
@@ -44,7 +44,7 @@ def state_of(grant: ProviderGrant) -> FriendSyncState:
 def test_people_api_not_enabled_tells_the_operator_and_not_the_person(browser, ada, admin_client, caplog):
     browser.login("google", ada)
     grant = grant_of(ada, "google")
-    stored = GoogleContact.objects.filter(link=grant.social).count()
+    stored = Friend.objects.filter(link=grant.social).count()
     faults.arm("google", "connections", "service_disabled")
     caplog.set_level(logging.INFO)
 
@@ -68,7 +68,7 @@ def test_people_api_not_enabled_tells_the_operator_and_not_the_person(browser, a
     # Nothing of the person's is touched: the grant is fine, the contacts stay.
     grant.refresh_from_db()
     assert grant.status == GrantStatus.ACTIVE and grant.denied_scopes == []
-    assert GoogleContact.objects.filter(link=grant.social).count() == stored
+    assert Friend.objects.filter(link=grant.social).count() == stored
 
 
 # --- 401: refresh once before calling the grant lost -----------------------------------------------
@@ -198,7 +198,7 @@ def test_a_cursor_that_comes_back_ends_the_sync_with_an_error_and_deletes_nothin
     settings.SANDBOX_SYNC_TOKEN_SECONDS = 0  # Google: every sync is a full one, paged
     browser.login(provider, ada)
     grant = grant_of(ada, provider)
-    people = FacebookFriend if provider == "facebook" else GoogleContact
+    people = Friend
     stored = people.objects.filter(link=grant.social).count()
     assert stored >= 3
     faults.arm(provider, "friends" if provider == "facebook" else "connections", "paging_loop", times=50)
@@ -218,11 +218,11 @@ def test_more_pages_than_the_bound_ends_the_sync_with_an_error(browser, ada, set
     friends_of_ada(ada, 12)
     browser.login("facebook", ada)
     grant = grant_of(ada, "facebook")
-    assert FacebookFriend.objects.filter(link=grant.social).count() == 12
+    assert Friend.objects.filter(link=grant.social).count() == 12
     settings.FRIENDS_SYNC_MAX_PAGES = 3
 
     outcome = friends_sync(grant=grant, page_size=2)  # six pages needed
 
     assert outcome.result == SyncResult.FAILED
     assert state_of(grant).status == SyncStatus.FAILED
-    assert FacebookFriend.objects.filter(link=grant.social).count() == 12
+    assert Friend.objects.filter(link=grant.social).count() == 12

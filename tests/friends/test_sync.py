@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import GrantStatus
 from friends import tasks
-from friends.models import SYNC_LEASE, FacebookFriend, FriendSyncState, GoogleContact, SyncStatus
+from friends.models import SYNC_LEASE, Friend, FriendSyncState, SyncStatus
 from friends.selectors import DisplayState, friends_sections_for
 from friends.services import SyncOutcome, SyncResult, friends_sync
 from providers.facebook.friends import FriendsPage
@@ -53,11 +53,11 @@ def state_of(grant) -> FriendSyncState:
 
 
 def uids(grant) -> set[str]:
-    return set(FacebookFriend.objects.filter(link=grant.social).values_list("uid", flat=True))
+    return set(Friend.objects.filter(link=grant.social).values_list("external_id", flat=True))
 
 
 def names(grant) -> dict[str, str]:
-    return dict(GoogleContact.objects.filter(link=grant.social).values_list("resource_name", "name"))
+    return dict(Friend.objects.filter(link=grant.social).values_list("external_id", "name"))
 
 
 # --- Facebook -------------------------------------------------------------------------------
@@ -86,7 +86,7 @@ def test_facebook_resync_updates_names_and_deletes_unfriended(fb_grant):
 
     assert outcome.deleted == 2  # friends 1 and 2 are gone
     assert uids(fb_grant) == {friend(n).uid for n in [0, *range(3, 10)]}
-    assert FacebookFriend.objects.get(link=fb_grant.social, uid=friend(0).uid).name == "Ada Renamed"
+    assert Friend.objects.get(link=fb_grant.social, external_id=friend(0).uid).name == "Ada Renamed"
 
 
 def test_facebook_sync_of_nobody_empties_the_list(fb_grant):
@@ -115,7 +115,7 @@ def test_google_full_sync_stores_contacts_and_the_sync_token(g_grant):
     assert outcome.result == SyncResult.OK and outcome.mode == "full" and outcome.pages == 3
     assert client.calls == [None]
     assert len(names(g_grant)) == 8
-    assert GoogleContact.objects.get(resource_name=contact(7).resource_name).email == "mixed.case@example.com"
+    assert Friend.objects.get(external_id=contact(7).resource_name).email == "mixed.case@example.com"
     assert state_of(g_grant).sync_token == "sync-A"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from friends.models import FriendSyncState, GoogleContact, SyncStatus
+from friends.models import Friend, FriendSyncState, SyncStatus
 from tests.accounts.test_worker import wait_until
 
 pytestmark = pytest.mark.worker
@@ -16,6 +16,6 @@ def test_sign_in_queues_a_sync_that_the_worker_runs(celery_worker, browser, ada)
     synced = wait_until(lambda: FriendSyncState.objects.filter(status=SyncStatus.OK).exists())
 
     assert synced, celery_worker.log.read_text()[-3000:]
-    assert GoogleContact.objects.count() >= 1
+    assert Friend.objects.count() >= 1
     page = browser.get("/friends/")
     assert "Last synced" in page.text

@@ -22,13 +22,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--user", help="Only this person: their id or email.")
-        parser.add_argument("--provider", choices=sorted(services.FRIENDS_SCOPES), help="Only this provider.")
+        parser.add_argument(
+            "--provider", choices=sorted(services.friends_providers()), help="Only this provider."
+        )
 
     def handle(
         self, *args: Any, user: str | None = None, provider: str | None = None, **options: Any
     ) -> None:
         grants = ProviderGrant.objects.filter(
-            social__isnull=False, provider__in=list(services.FRIENDS_SCOPES)
+            social__isnull=False, provider__in=services.friends_providers()
         )
         if user:
             lookup = Q(email__iexact=user)

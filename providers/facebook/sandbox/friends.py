@@ -14,8 +14,9 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
+from providers.facebook.sandbox import wire as fb_wire
 from providers.facebook.sandbox.views import _authenticated
-from sandbox import faults, social, wire
+from sandbox import faults, social
 from sandbox.models import SandboxPerson
 
 # Fields a friend node can answer here; ``fields`` narrows the default (all three).
@@ -70,18 +71,18 @@ def friends(request: HttpRequest, version: str) -> HttpResponse:
     if isinstance(token, JsonResponse):
         return token
     if token.data_access_lapsed():
-        return wire.facebook_data_access_expired()
+        return fb_wire.facebook_data_access_expired()
     if "user_friends" not in token.scope_list:
-        return wire.facebook_error("(#200) Requires user_friends permission", code=200)
+        return fb_wire.facebook_error("(#200) Requires user_friends permission", code=200)
     limit = _limit(request.GET.get("limit"))
     if limit is None:
-        return wire.facebook_error("(#100) Param limit must be a number", code=100)
+        return fb_wire.facebook_error("(#100) Param limit must be a number", code=100)
     requested = request.GET.get("fields", ",".join(FRIEND_FIELDS)).split(",")
     # Graph field syntax allows modifiers (picture.type(large), picture{url}); the base name counts.
     names = [re.split(r"[.{]", f.strip(), maxsplit=1)[0] for f in requested if f.strip()]
     for name in names:
         if name not in FRIEND_FIELDS:
-            return wire.facebook_error(
+            return fb_wire.facebook_error(
                 f"(#100) Tried accessing nonexisting field ({name}) on node type (User)", code=100
             )
     after, before = request.GET.get("after"), request.GET.get("before")
@@ -90,7 +91,7 @@ def friends(request: HttpRequest, version: str) -> HttpResponse:
             person=token.person, client_id=token.client_id, limit=limit, after=after, before=before
         )
     except social.BadToken:
-        return wire.facebook_error("(#100) The after/before cursor is invalid", code=100)
+        return fb_wire.facebook_error("(#100) The after/before cursor is invalid", code=100)
 
     # One reverse for the whole page: 5,000 friends stay cheap to render.
     avatar = request.build_absolute_uri(reverse("sandbox:avatar", args=[0])).replace("/0.svg", "/{}.svg")

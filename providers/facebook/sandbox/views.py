@@ -15,7 +15,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods
 
-from sandbox import crypto, faults, services, wire
+from providers.facebook.sandbox import wire as fb_wire
+from sandbox import crypto, faults, services
 from sandbox.models import Provider, SandboxPerson, SandboxToken
 from sandbox.views.common import avatar_url, chosen_person, error_page, redirect_back, redirect_uri_registered
 
@@ -119,9 +120,9 @@ def dialog(request: HttpRequest, version: str) -> HttpResponse:
 @sensitive_variables("client_secret")
 def _client_error(client_id: str, client_secret: str) -> JsonResponse | None:
     if client_id != settings.FACEBOOK_APP_ID:
-        return wire.facebook_error("Error validating application. Invalid application ID.", code=101)
+        return fb_wire.facebook_error("Error validating application. Invalid application ID.", code=101)
     if not crypto.constant_time_equal(client_secret, settings.FACEBOOK_APP_SECRET):
-        return wire.facebook_error("Error validating client secret.", code=1)
+        return fb_wire.facebook_error("Error validating client secret.", code=1)
     return None
 
 
@@ -167,13 +168,13 @@ def access_token(request: HttpRequest, version: str) -> HttpResponse:
                 provider=Provider.FACEBOOK, value=params.get("fb_exchange_token", "")
             )
         except services.GrantError as error:
-            return wire.facebook_token_invalid(463 if error.reason == "expired" else 467)
+            return fb_wire.facebook_token_invalid(463 if error.reason == "expired" else 467)
         if token.client_id != client_id:
-            return wire.facebook_token_invalid(467)
+            return fb_wire.facebook_token_invalid(467)
         return _token_answer(services.facebook_token_exchange(token=token), fault)
 
     if not params.get("code"):
-        return wire.facebook_error("Missing authorization code", code=100)
+        return fb_wire.facebook_error("Missing authorization code", code=100)
     try:
         code = services.code_redeem(
             provider=Provider.FACEBOOK,
@@ -183,7 +184,7 @@ def access_token(request: HttpRequest, version: str) -> HttpResponse:
         )
     except services.GrantError as error:
         message, subcode = _CODE_ERRORS.get(error.reason, _CODE_ERRORS["unknown"])
-        return wire.facebook_error(message, code=100, subcode=subcode)
+        return fb_wire.facebook_error(message, code=100, subcode=subcode)
     return _token_answer(services.facebook_token_for_code(code=code), fault)
 
 
@@ -210,19 +211,19 @@ def _authenticated(request: HttpRequest) -> SandboxToken | JsonResponse:
     """Resolve the token of a Graph call, checking ``appsecret_proof`` as apps that require it do."""
     value = _bearer(request)
     if not value:
-        return wire.facebook_error(
+        return fb_wire.facebook_error(
             "An active access token must be used to query information about the current user.", code=2500
         )
     proof = _arg(request, "appsecret_proof")
     expected = crypto.appsecret_proof(settings.FACEBOOK_APP_SECRET, value)
     if not proof or not crypto.constant_time_equal(proof, expected):
-        return wire.facebook_error(
+        return fb_wire.facebook_error(
             "Invalid appsecret_proof provided in the API argument", code=100, type_="GraphMethodException"
         )
     try:
         return services.token_resolve(provider=Provider.FACEBOOK, value=value)
     except services.GrantError as error:
-        return wire.facebook_token_invalid(463 if error.reason == "expired" else 467)
+        return fb_wire.facebook_token_invalid(463 if error.reason == "expired" else 467)
 
 
 def _picture(request: HttpRequest, person: SandboxPerson) -> dict[str, object]:
@@ -255,7 +256,7 @@ def me(request: HttpRequest, version: str) -> HttpResponse:
         if not field:
             continue
         if field not in ME_FIELDS:
-            return wire.facebook_error(
+            return fb_wire.facebook_error(
                 f"(#100) Tried accessing nonexisting field ({field}) on node type (User)", code=100
             )
         if field == "email":
@@ -280,7 +281,7 @@ def permissions(request: HttpRequest, version: str, uid: str) -> HttpResponse:
     if isinstance(token, JsonResponse):
         return token
     if uid not in ("me", token.person.facebook_id):
-        return wire.facebook_error("(#200) Cannot remove permissions of another user", code=200)
+        return fb_wire.facebook_error("(#200) Cannot remove permissions of another user", code=200)
     services.grant_revoke(provider=Provider.FACEBOOK, person=token.person, client_id=token.client_id)
     return JsonResponse({"success": True})
 
@@ -299,19 +300,19 @@ def _inspector_error(request: HttpRequest) -> JsonResponse | None:
     """``access_token`` must be the app token ``APPID|APPSECRET`` or a valid user token of the app."""
     value = _arg(request, "access_token")
     if not value:
-        return wire.facebook_error("An access token is required to request this resource.", code=104)
+        return fb_wire.facebook_error("An access token is required to request this resource.", code=104)
     app_id, bar, secret = value.partition("|")
     if bar:
         if app_id != settings.FACEBOOK_APP_ID or not crypto.constant_time_equal(
             secret, settings.FACEBOOK_APP_SECRET
         ):
-            return wire.facebook_error("Invalid OAuth access token signature.", code=190)
+            return fb_wire.facebook_error("Invalid OAuth access token signature.", code=190)
         return None
     token = _authenticated(request)
     if isinstance(token, JsonResponse):
         return token
     if token.client_id != settings.FACEBOOK_APP_ID:
-        return wire.facebook_error(
+        return fb_wire.facebook_error(
             "(#100) You must provide an app access token, or a user access token that is an owner "
             "or developer of the app",
             code=100,
@@ -351,7 +352,7 @@ def debug_token(request: HttpRequest, version: str | None = None) -> HttpRespons
         return refused
     value = request.GET.get("input_token", "")
     if not value:
-        return wire.facebook_error("(#100) The parameter input_token is required", code=100)
+        return fb_wire.facebook_error("(#100) The parameter input_token is required", code=100)
     token = (
         SandboxToken.objects.filter(provider=Provider.FACEBOOK, value=value).select_related("person").first()
     )

@@ -17,7 +17,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import time
 from collections.abc import Mapping
 from urllib.parse import urlencode
 
@@ -29,33 +28,19 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from providers.github.sandbox import services
+from providers.github.sandbox import services, wire
 from sandbox import crypto, faults, switches
 from sandbox import services as core
 from sandbox.models import SandboxToken, TokenKind
 from sandbox.views.common import avatar_url, chosen_person, error_page, redirect_back, redirect_uri_registered
 
 PROVIDER = "github"
-DOCS = "https://docs.github.com"
-AUTHORIZE_ERRORS = f"{DOCS}/apps/managing-oauth-apps/troubleshooting-authorization-request-errors/"
-TOKEN_ERRORS_PAGE = f"{DOCS}/apps/managing-oauth-apps/troubleshooting-oauth-app-access-token-request-errors/"
+AUTHORIZE_ERRORS = f"{wire.DOCS}/apps/managing-oauth-apps/troubleshooting-authorization-request-errors/"
 SCOPES = ("read:user", "user:email")
 DENIED = {
     "error": "access_denied",
     "error_description": "The user has denied your application access.",
     "error_uri": f"{AUTHORIZE_ERRORS}#access-denied",
-}
-TOKEN_ERRORS: dict[str, tuple[str, str]] = {
-    "incorrect_client_credentials": (
-        "The client_id and/or client_secret passed are incorrect.",
-        "#incorrect-client-credentials",
-    ),
-    "redirect_uri_mismatch": (
-        "The redirect_uri MUST match the registered callback URL for this application.",
-        "#redirect-uri-mismatch2",
-    ),
-    "bad_verification_code": ("The code passed is incorrect or expired.", "#bad-verification-code"),
-    "bad_refresh_token": ("The refresh token passed is incorrect or expired.", "#bad-refresh-token"),
 }
 
 
@@ -123,13 +108,7 @@ def authorize(request: HttpRequest) -> HttpResponse:
 
 
 def _token_error(request: HttpRequest, code: str) -> HttpResponse:
-    description, anchor = TOKEN_ERRORS[code]
-    body = {
-        "error": code,
-        "error_description": description,
-        "error_uri": f"{TOKEN_ERRORS_PAGE}{anchor}",
-    }
-    return _token_body(request, body)
+    return _token_body(request, wire.token_error_body(code))
 
 
 def _token_body(request: HttpRequest, body: Mapping[str, object]) -> HttpResponse:
@@ -184,7 +163,7 @@ def _tokens_answer(request: HttpRequest, tokens: services.Tokens, fault: str | N
 def access_token(request: HttpRequest) -> HttpResponse:
     """``/login/oauth/access_token``: a code (with its PKCE verifier) or a refresh token."""
     fault = faults.take(PROVIDER, "token")
-    canned = fault_answer("token", fault)
+    canned = faults.answer(PROVIDER, "token", fault)
     if canned is not None:
         return canned
     if not _client_ok(request):
@@ -223,72 +202,6 @@ def access_token(request: HttpRequest) -> HttpResponse:
 # --- REST API -----------------------------------------------------------------------------
 
 
-def api_error(message: str, status: int, *, headers: dict[str, str] | None = None) -> JsonResponse:
-    response = JsonResponse(
-        {"message": message, "documentation_url": f"{DOCS}/rest", "status": str(status)}, status=status
-    )
-    for name, value in (headers or {}).items():
-        response[name] = value
-    return response
-
-
-def bad_credentials() -> JsonResponse:
-    return api_error("Bad credentials", 401)
-
-
-def rate_headers(state: services.RateState) -> dict[str, str]:
-    return {
-        "x-ratelimit-limit": str(state.limit),
-        "x-ratelimit-remaining": str(state.remaining),
-        "x-ratelimit-reset": str(state.resets_at),
-        "x-ratelimit-used": str(min(state.used, state.limit)),
-        "x-ratelimit-resource": "core",
-    }
-
-
-def primary_limit_exceeded(state: services.RateState) -> JsonResponse:
-    return api_error(
-        "API rate limit exceeded for user. (But here's the good news: Authenticated requests get a higher "
-        "rate limit. Check out the documentation for more details.)",
-        403,
-        headers=rate_headers(state),
-    )
-
-
-def secondary_limit() -> JsonResponse:
-    return api_error(
-        "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
-        403,
-        headers={"retry-after": "60"},
-    )
-
-
-def fault_answer(endpoint: str, mode: str | None) -> HttpResponse | None:
-    """GitHub's shapes for the sandbox core's fault modes (``rate_limited`` needs the caller)."""
-    if mode is None or mode in ("rate_limited", "slow") or mode in faults.EXPIRES_IN_MODES:
-        if mode == "slow":
-            time.sleep(float(getattr(settings, "SANDBOX_SLOW_SECONDS", 3)))
-        return None
-    if mode == "http_500":
-        return HttpResponse(
-            "<html><body>Unicorn! This page is taking too long to load.</body></html>", status=500
-        )
-    if mode == "malformed_json":
-        return HttpResponse('{"access_token": ', content_type="application/json")
-    if mode == "secondary_limit":
-        return secondary_limit()
-    if mode == "error_body":
-        if endpoint == "token":
-            return JsonResponse(
-                {
-                    "error": "bad_verification_code",
-                    "error_description": TOKEN_ERRORS["bad_verification_code"][0],
-                }
-            )
-        return bad_credentials()
-    return None
-
-
 def _bearer(request: HttpRequest) -> str:
     scheme, _, value = request.headers.get("Authorization", "").partition(" ")
     return value.strip() if scheme.lower() in ("bearer", "token") else ""
@@ -297,18 +210,19 @@ def _bearer(request: HttpRequest) -> str:
 def _api_call(request: HttpRequest, endpoint: str) -> tuple[SandboxToken | None, HttpResponse | None]:
     """The caller's live token, or the answer GitHub gives instead (faults, 401, rate limits)."""
     mode = faults.take(PROVIDER, endpoint)
-    canned = fault_answer(endpoint, mode)
+    # rate_limited uses up the caller's hour, so it waits until the caller is known.
+    canned = None if mode == "rate_limited" else faults.answer(PROVIDER, endpoint, mode)
     if canned is not None:
         return None, canned
     try:
         token = core.token_resolve(provider=PROVIDER, value=_bearer(request))
     except core.GrantError:
-        return None, bad_credentials()
+        return None, wire.bad_credentials()
     if mode == "rate_limited":
         services.rate_exhaust(person=token.person)
     state = services.rate_state(person=token.person)
     if state.remaining == 0:
-        return None, primary_limit_exceeded(state)
+        return None, wire.primary_limit_exceeded(state)
     return token, None
 
 
@@ -318,7 +232,7 @@ def _counted(request: HttpRequest, token: SandboxToken, response: HttpResponse) 
         if response.status_code != 304
         else services.rate_state(person=token.person)
     )
-    for name, value in rate_headers(state).items():
+    for name, value in wire.rate_headers(state).items():
         response[name] = value
     return response
 
@@ -353,7 +267,7 @@ def emails(request: HttpRequest) -> HttpResponse:
         return refused
     assert token is not None
     if "user:email" not in token.scope_list and "user" not in token.scope_list and token.scope_list:
-        return _counted(request, token, api_error("Resource not accessible by integration", 403))
+        return _counted(request, token, wire.api_error("Resource not accessible by integration", 403))
     person = token.person
     body = [
         {"email": person.email, "primary": True, "verified": person.email_verified, "visibility": "private"}
@@ -404,18 +318,18 @@ def following(request: HttpRequest) -> HttpResponse:
 @sensitive_variables("value")
 def grant_delete(request: HttpRequest, client_id: str) -> HttpResponse:
     """``DELETE /applications/{client_id}/grant``: Basic client credentials, body ``{"access_token"}``."""
-    canned = fault_answer("revoke", faults.take(PROVIDER, "revoke"))
+    canned = faults.answer(PROVIDER, "revoke", faults.take(PROVIDER, "revoke"))
     if canned is not None:
         return canned
     if client_id != settings.GITHUB_CLIENT_ID or not _client_ok(request):
-        return api_error("Not Found", 404)
+        return wire.api_error("Not Found", 404)
     try:
         value = json.loads(request.body or b"{}").get("access_token", "")
     except (ValueError, AttributeError):
-        return api_error("Problems parsing JSON", 400)
+        return wire.api_error("Problems parsing JSON", 400)
     try:
         token = core.token_resolve(provider=PROVIDER, value=value)
     except core.GrantError:
-        return api_error("Not Found", 404)
+        return wire.api_error("Not Found", 404)
     services.grant_revoke(person=token.person, client_id=client_id)
     return HttpResponse(status=204)

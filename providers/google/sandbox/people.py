@@ -21,8 +21,9 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
+from providers.google.sandbox import wire as g_wire
 from providers.google.sandbox.views import _bearer_token
-from sandbox import faults, services, social, wire
+from sandbox import faults, services, social
 from sandbox.models import SandboxContact, SandboxPerson
 
 # Person fields the real API accepts in ``personFields``; the sandbox fills the first three.
@@ -88,25 +89,25 @@ def connections(request: HttpRequest) -> HttpResponse:
         return canned
     access = _bearer_token(request)
     if access is None:
-        return wire.google_unauthenticated()
+        return g_wire.google_unauthenticated()
     if mode == "access_token_expired":
         services.token_expire(token=access)
-        return wire.google_unauthenticated()
+        return g_wire.google_unauthenticated()
     if not services.CONTACTS_SCOPES & set(access.scope_list):
-        return wire.google_scope_insufficient()
+        return g_wire.google_scope_insufficient()
 
     raw_fields = request.GET.get("personFields", "")
     if not raw_fields:
-        return wire.google_invalid_argument(
+        return g_wire.google_invalid_argument(
             "personFields mask is required. Please specify one or more valid paths. Valid paths are "
             "documented at https://developers.google.com/people/api/rest/v1/people.connections/list."
         )
     fields = {f.strip() for f in raw_fields.split(",") if f.strip()}
     if unknown := sorted(fields - PERSON_FIELDS):
-        return wire.google_invalid_argument(f'Invalid personFields mask path: "{unknown[0]}".')
+        return g_wire.google_invalid_argument(f'Invalid personFields mask path: "{unknown[0]}".')
     page_size = _page_size(request.GET.get("pageSize"))
     if page_size is None:
-        return wire.google_invalid_argument("Page size must be between 1 and 1000.")
+        return g_wire.google_invalid_argument("Page size must be between 1 and 1000.")
 
     try:
         page = social.connections_slice(
@@ -117,9 +118,9 @@ def connections(request: HttpRequest) -> HttpResponse:
             request_sync_token=request.GET.get("requestSyncToken", "").lower() == "true",
         )
     except social.SyncTokenExpired:
-        return wire.google_expired_sync_token()
+        return g_wire.google_expired_sync_token()
     except social.BadToken as error:
-        return wire.google_invalid_argument(f"The {error.args[0]} token is invalid.")
+        return g_wire.google_invalid_argument(f"The {error.args[0]} token is invalid.")
 
     avatar = request.build_absolute_uri(reverse("sandbox:contact-photo", args=["XX"])).replace("XX", "{}")
     body: dict[str, object] = {}

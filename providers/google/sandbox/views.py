@@ -19,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from providers.google.sandbox import wire as g_wire
 from sandbox import crypto, faults, services, switches, wire
 from sandbox.models import Provider, SandboxToken, TokenKind
 from sandbox.views.common import avatar_url, chosen_person, error_page, redirect_back, redirect_uri_registered
@@ -338,7 +339,7 @@ def userinfo(request: HttpRequest) -> HttpResponse:
         return canned
     access = _bearer_token(request)
     if access is None:
-        return wire.google_invalid_token()
+        return g_wire.google_invalid_token()
     claims = services.google_claims(
         person=access.person, scopes=access.scope_list, picture=avatar_url(request, access.person)
     )

@@ -97,7 +97,7 @@ OK = {"token": 200, "user": 200, "emails": 200, "following": 200, "revoke": 204}
 
 
 def test_every_endpoint_github_declares_is_exercised_here():
-    assert set(CALLS) == set(faults.endpoints()["github"])
+    assert set(CALLS) == set(faults.ENDPOINTS["github"])
 
 
 @pytest.mark.parametrize("endpoint", CALLS)

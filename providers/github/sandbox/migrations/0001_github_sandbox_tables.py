@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('sandbox', '0005_provider_github'),
+        ('sandbox', '0004_facebook_token_lifetime'),
     ]
 
     operations = [
