@@ -206,6 +206,7 @@ class FollowingListing:
 
     unchanged: bool
     people: list[FollowedUser] = field(default_factory=list)
+    by_page: list[list[FollowedUser]] = field(default_factory=list)  # ``people``, page by page
     etags: list[str] = field(default_factory=list)  # one per page, for the next conditional pass
     pages: int = 0
 
@@ -290,7 +291,9 @@ class GitHubFollowingClient(GitHubClient):
                     provider=PROVIDER,
                     status=response.status_code,
                 ) from TransportError("the answer is not a JSON list")
-            listing.people.extend(_followed(node) for node in body)
+            page = [_followed(node) for node in body]
+            listing.people.extend(page)
+            listing.by_page.append(page)
             listing.etags.append(response.headers.get("ETag", ""))
             listing.pages += 1
             url = next_link(response)

@@ -75,8 +75,14 @@ class GitHubFollowing(Friends):
         if listing.unchanged:
             yield PeoplePage(people=[], full=False, marker=marker)
             return
-        people = [Person(external_id=p.uid, name=p.login, picture_url=p.avatar_url) for p in listing.people]
-        yield PeoplePage(people=people, full=True, marker=etags_marker(listing.etags))
+        last = len(listing.by_page) - 1
+        for number, page in enumerate(listing.by_page):
+            yield PeoplePage(
+                people=[Person(external_id=p.uid, name=p.login, picture_url=p.avatar_url) for p in page],
+                full=True,
+                # The next pass's ETags come with the last page, once every page has answered.
+                marker=etags_marker(listing.etags) if number == last else "",
+            )
 
 
 class GitHubProvider(Provider):
