@@ -203,7 +203,7 @@ class DataDeletionRequest(models.Model):
 
     confirmation_code = models.CharField(max_length=32, unique=True)
     request_hash = models.CharField(max_length=64, unique=True)
-    provider = models.CharField(max_length=32, default="facebook")
+    provider = models.CharField(max_length=32, help_text="The provider whose callback asked for it.")
     deleted_links = models.PositiveIntegerField(default=0)
     requested_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)

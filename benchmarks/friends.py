@@ -145,6 +145,7 @@ def _sign_in_ada() -> tuple[Any, Any, Any]:
     from social_django.models import UserSocialAuth
 
     from accounts import services
+    from providers.facebook.sandbox import services as fb_sandbox
     from sandbox import services as sandbox
     from sandbox.models import Provider, SandboxPerson, TokenKind
 
@@ -153,7 +154,7 @@ def _sign_in_ada() -> tuple[Any, Any, Any]:
     g_scopes = ["openid", "email", "profile", CONTACTS_SCOPE]
     fb_token = sandbox.token_issue(
         provider=Provider.FACEBOOK, kind=TokenKind.ACCESS, person=ada, client_id=settings.FACEBOOK_APP_ID,
-        scopes=fb_scopes, lifetime=sandbox.FACEBOOK_LONG_LIVED_SECONDS,
+        scopes=fb_scopes, lifetime=fb_sandbox.FACEBOOK_LONG_LIVED_SECONDS,
     )  # fmt: skip
     g_token = sandbox.token_issue(
         provider=Provider.GOOGLE, kind=TokenKind.ACCESS, person=ada, client_id=settings.GOOGLE_CLIENT_ID,
@@ -174,7 +175,7 @@ def _sign_in_ada() -> tuple[Any, Any, Any]:
     with transaction.atomic():  # as the login pipeline runs it
         fb_grant = services.grant_store(
             link=fb_link, access_token=fb_token.value, refresh_token=None,
-            expires_in=sandbox.FACEBOOK_LONG_LIVED_SECONDS, scopes=fb_scopes, denied_scopes=[],
+            expires_in=fb_sandbox.FACEBOOK_LONG_LIVED_SECONDS, scopes=fb_scopes, denied_scopes=[],
         )  # fmt: skip
         g_grant = services.grant_store(
             link=g_link, access_token=g_token.value, refresh_token=None,

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     import requests
-    from django.http import HttpResponse
+    from django.http import HttpRequest, HttpResponse
     from django.urls import URLPattern, URLResolver
 
     from accounts.models import ProviderGrant
@@ -194,6 +194,26 @@ class Emulator(ABC):
     switches: ClassVar[tuple[tuple[str, str], ...]] = ()
     # The setting holding the client id socialsite is registered under at this provider.
     client_id_setting: ClassVar[str]
+    # The header of its consent and error pages ("Sign in with …").
+    dialog_heading: ClassVar[str]
+    # Prefix of every code and token it issues, by kind ("code", "access", "refresh"):
+    # recognisable, so a test can grep a database dump or a log for "sbx-".
+    token_prefixes: ClassVar[dict[str, str]]
+    # The roster column with each person's id at this provider ("Facebook id").
+    identity_label: ClassVar[str]
+    # Buttons the index page offers per person beside "Revoke socialsite's access":
+    # (label, URL name taking the person's id, CSS class).
+    person_actions: ClassVar[tuple[tuple[str, str, str], ...]] = ()
+    # A sentence for the index page's access section about those actions.
+    access_note: ClassVar[str] = ""
+
+    @abstractmethod
+    def identity(self, person: Any) -> str:
+        """``person``'s id at this provider (a ``SandboxPerson``)."""
+
+    def index_rows(self, request: HttpRequest) -> list[tuple[str, str]]:
+        """The index page's "where it lives" rows: (what, HTML-safe description)."""
+        return []
 
     @abstractmethod
     def server_error(self) -> HttpResponse:
@@ -297,6 +317,10 @@ class Provider(ABC):
 
     # Dotted path of this provider's ``Emulator`` subclass ("" when it has no emulator).
     emulator_class: ClassVar[str] = ""
+    # Django apps the package brings (models and migrations of its own, e.g. "providers.x"),
+    # always, and only with the sandbox on (its emulator's state, e.g. "providers.x.sandbox").
+    apps: ClassVar[tuple[str, ...]] = ()
+    sandbox_apps: ClassVar[tuple[str, ...]] = ()
 
     def emulator(self) -> Emulator | None:
         """The sandbox emulator (imported only when asked: production never asks)."""
@@ -310,9 +334,6 @@ class Provider(ABC):
         """The URL settings that point this provider at its emulator under ``base`` (…/sandbox)."""
         paths: dict[str, str] = getattr(import_module(self.settings_module), "SANDBOX_URLS", {})
         return {name: f"{base.rstrip('/')}/{path}" for name, path in paths.items()}
-
-    # A Django app the emulator needs installed with the sandbox (tables of its own); "" for none.
-    sandbox_app: ClassVar[str] = ""
 
     # --- sandbox seeding (a provider whose emulator keeps a social graph of its own) ---
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from functools import cache
 from importlib import import_module
+from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -89,6 +90,15 @@ def backends(names: list[str]) -> list[str]:
     return [_load(name).backend for name in names]
 
 
+def django_apps(names: list[str], *, sandbox: bool) -> list[str]:
+    """``INSTALLED_APPS`` entries the named providers bring (``Provider.apps``, ``sandbox_apps``)."""
+    entries: list[str] = []
+    for name in names:
+        provider = _load(name)
+        entries += [*provider.apps, *(provider.sandbox_apps if sandbox else ())]
+    return entries
+
+
 def settings_module(name: str) -> ModuleType:
     """The provider's settings module: ``configure(ctx)``, ``ENV``, ``CREDENTIALS``, ``SANDBOX_URLS``."""
     return import_module(_load(name).settings_module)
@@ -104,6 +114,15 @@ def credential_variables(names: list[str]) -> list[str]:
     return [variable for name in names for variable in settings_module(name).CREDENTIALS]
 
 
+def rate_limits(names: list[str]) -> dict[str, dict[str, str]]:
+    """The named providers' own rate-limit groups (a settings module's ``RATE_LIMITS``)."""
+    groups: dict[str, dict[str, str]] = {}
+    for name in names:
+        own: dict[str, dict[str, str]] = getattr(settings_module(name), "RATE_LIMITS", {})
+        groups.update({group: dict(rates) for group, rates in own.items()})
+    return groups
+
+
 def configure(names: list[str], *, sandbox: bool, sandbox_base: str) -> dict[str, Any]:
     """The settings of the named providers, each from its own package (settings.py calls this)."""
     from providers.base import SettingsContext
@@ -115,17 +134,22 @@ def configure(names: list[str], *, sandbox: bool, sandbox_base: str) -> dict[str
     return values
 
 
+def template_dirs(names: list[str]) -> list[Path]:
+    """Each named provider package's ``templates`` folder, where it has one (settings.py)."""
+    dirs = []
+    for name in names:
+        folder = Path(settings_module(name).__file__ or "").parent / "templates"
+        if folder.is_dir():
+            dirs.append(folder)
+    return dirs
+
+
 def urlpatterns() -> list[URLPattern | URLResolver]:
     """Every enabled provider's own routes (callbacks besides sign-in)."""
     patterns: list[URLPattern | URLResolver] = []
     for provider in enabled():
         patterns += provider.urlpatterns()
     return patterns
-
-
-def sandbox_apps(names: list[str]) -> list[str]:
-    """The Django apps the named providers' emulators need installed with the sandbox."""
-    return [app for app in (_load(name).sandbox_app for name in names) if app]
 
 
 def sandbox_urlpatterns() -> list[URLPattern | URLResolver]:

@@ -6,7 +6,6 @@ sandbox signs exactly the way the relying party's verifier (PyJWT too) expects.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import json
@@ -17,9 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+from socialsite.encoding import b64url_encode
 
 
 def generate_private_pem() -> str:
@@ -48,7 +45,7 @@ def public_jwk(private_pem: str) -> dict[str, str]:
 def jwk_thumbprint(jwk: dict[str, str]) -> str:
     """RFC 7638 thumbprint, used as the ``kid``: stable for a key, unique across keys."""
     canonical = json.dumps({k: jwk[k] for k in ("e", "kty", "n")}, separators=(",", ":"), sort_keys=True)
-    return _b64url(hashlib.sha256(canonical.encode("ascii")).digest())
+    return b64url_encode(hashlib.sha256(canonical.encode("ascii")).digest())
 
 
 def sign_rs256(claims: dict[str, Any], *, private_pem: str, kid: str) -> str:
@@ -65,7 +62,7 @@ def unsigned(claims: dict[str, Any], *, kid: str) -> str:
     """An ``alg: none`` JWT (empty signature), the classic downgrade attack."""
     header = {"alg": "none", "typ": "JWT", "kid": kid}
     parts = (json.dumps(part, separators=(",", ":")).encode() for part in (header, claims))
-    return ".".join(_b64url(part) for part in parts) + "."
+    return ".".join(b64url_encode(part) for part in parts) + "."
 
 
 def at_hash(access_token: str) -> str:
@@ -74,34 +71,13 @@ def at_hash(access_token: str) -> str:
     https://openid.net/specs/openid-connect-core-1_0.html#CodeIDToken
     """
     digest = hashlib.sha256(access_token.encode("ascii")).digest()
-    return _b64url(digest[: len(digest) // 2])
+    return b64url_encode(digest[: len(digest) // 2])
 
 
 def pkce_s256(code_verifier: str) -> str:
     """RFC 7636 §4.2: ``BASE64URL(SHA256(ASCII(code_verifier)))``."""
-    return _b64url(hashlib.sha256(code_verifier.encode("ascii")).digest())
-
-
-def appsecret_proof(app_secret: str, access_token: str) -> str:
-    """Graph API ``appsecret_proof``: hex HMAC-SHA256 of the token keyed with the app secret.
-
-    https://developers.facebook.com/docs/graph-api/securing-requests/#appsecret_proof
-    """
-    return hmac.new(app_secret.encode(), access_token.encode(), hashlib.sha256).hexdigest()
+    return b64url_encode(hashlib.sha256(code_verifier.encode("ascii")).digest())
 
 
 def constant_time_equal(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())
-
-
-def facebook_signed_request(payload: dict[str, Any], *, app_secret: str) -> str:
-    """Facebook's ``signed_request``: ``<signature>.<payload>``, both base64url without padding.
-
-    The signature is HMAC-SHA256 over the encoded payload, keyed with the app secret. The
-    sandbox signs on its own (it plays Facebook, the other party) rather than borrowing the
-    app's parser module.
-    https://developers.facebook.com/docs/facebook-login/guides/advanced/deauth-callback
-    """
-    body = _b64url(json.dumps(payload, separators=(",", ":")).encode())
-    signature = hmac.new(app_secret.encode(), body.encode("ascii"), hashlib.sha256).digest()
-    return f"{_b64url(signature)}.{body}"

@@ -10,10 +10,14 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
+from providers import registry
 
-class Provider(models.TextChoices):
-    FACEBOOK = "facebook", "Facebook"
-    GOOGLE = "google", "Google"
+# Every provider package's name, as ``Provider.<NAME>`` (from the registry). The ``provider``
+# columns carry no choices: a new provider package needs no sandbox migration.
+Provider = models.TextChoices(  # type: ignore[call-overload]
+    "Provider",
+    [(name.upper(), (name, registry.any_provider(name).label)) for name in registry.available_names()],
+)
 
 
 class TokenKind(models.TextChoices):
@@ -53,7 +57,7 @@ class SandboxPerson(models.Model):
 class SandboxAuthCode(models.Model):
     """An authorization code handed out by a consent page; single use, short-lived."""
 
-    provider = models.CharField(max_length=16, choices=Provider.choices)
+    provider = models.CharField(max_length=16)
     value = models.CharField(max_length=255, unique=True)
     person = models.ForeignKey(SandboxPerson, on_delete=models.CASCADE, related_name="codes")
     client_id = models.CharField(max_length=255)
@@ -66,7 +70,7 @@ class SandboxAuthCode(models.Model):
     offline = models.BooleanField(default=False, help_text="access_type=offline was asked for.")
     prompt_consent = models.BooleanField(
         default=False,
-        help_text="Consent was asked for again: Google's prompt=consent, Facebook's auth_type=reauthorize.",
+        help_text="Consent was asked for again (prompt=consent, auth_type=reauthorize and the like).",
     )
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
@@ -86,7 +90,7 @@ class SandboxAuthCode(models.Model):
 class SandboxToken(models.Model):
     """An access or refresh token issued to a client for a person."""
 
-    provider = models.CharField(max_length=16, choices=Provider.choices)
+    provider = models.CharField(max_length=16)
     kind = models.CharField(max_length=8, choices=TokenKind.choices)
     value = models.CharField(max_length=255, unique=True)
     person = models.ForeignKey(SandboxPerson, on_delete=models.CASCADE, related_name="tokens")
@@ -145,7 +149,7 @@ class SandboxSigningKey(models.Model):
 class SandboxFault(models.Model):
     """A misbehaviour armed for the next ``remaining`` calls of one endpoint."""
 
-    provider = models.CharField(max_length=16, choices=Provider.choices)
+    provider = models.CharField(max_length=16)
     endpoint = models.CharField(max_length=32)
     mode = models.CharField(max_length=32)
     remaining = models.PositiveIntegerField(default=1)
@@ -200,7 +204,9 @@ class SandboxContact(models.Model):
     display_name = models.CharField(max_length=150, blank=True, default="")
     # NULL, not "": People API contacts often have no email, and NULLs stay out of matching.
     email = models.EmailField(null=True, blank=True)  # noqa: DJ001
-    photo_url = models.URLField(blank=True, default="", help_text="Empty: Google's default (initials) photo.")
+    photo_url = models.URLField(
+        blank=True, default="", help_text="Empty: the provider's default (initials) photo."
+    )
     version = models.BigIntegerField()
     deleted_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -233,7 +239,7 @@ class SandboxSwitch(models.Model):
     Google's authorize and token endpoints requiring PKCE.
     """
 
-    provider = models.CharField(max_length=16, choices=Provider.choices)
+    provider = models.CharField(max_length=16)
     name = models.CharField(max_length=32)
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -105,7 +105,7 @@ def people_generate(*, count: int) -> int:
     need_grant = (
         SandboxPerson.objects.filter(generated=True).exclude(pk__in=with_grant).values_list("pk", flat=True)
     )
-    prefix = services.PREFIXES[(Provider.FACEBOOK, TokenKind.ACCESS)]
+    prefix = services.token_prefix("facebook", TokenKind.ACCESS)
     tokens = (
         # Seeded grants do not lapse (expires_at NULL): a seeded sandbox stays usable for months.
         (Provider.FACEBOOK.value, TokenKind.ACCESS.value, prefix + secrets.token_urlsafe(32), pk, client_id,

@@ -9,9 +9,7 @@ from __future__ import annotations
 import hmac
 import secrets
 import threading
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -21,7 +19,6 @@ from django.utils import timezone
 from providers import registry
 from sandbox import crypto
 from sandbox.models import (
-    Provider,
     SandboxAuthCode,
     SandboxContact,
     SandboxFriendship,
@@ -31,26 +28,13 @@ from sandbox.models import (
     TokenKind,
 )
 
-# Recognisable prefixes: a test can grep a database dump or a log for "sbx-".
-PREFIXES: dict[tuple[str, str], str] = {
-    (Provider.FACEBOOK, "code"): "sbx-fb-code-",
-    (Provider.FACEBOOK, TokenKind.ACCESS): "sbx-fb-at-",
-    (Provider.GOOGLE, "code"): "sbx-g-code-",
-    (Provider.GOOGLE, TokenKind.ACCESS): "sbx-g-at-",
-    (Provider.GOOGLE, TokenKind.REFRESH): "sbx-g-rt-",
-}
 
-# Facebook's long-lived user tokens last about 60 days; this is the figure Graph answers.
-# https://developers.facebook.com/docs/facebook-login/guides/access-tokens/get-long-lived/
-FACEBOOK_LONG_LIVED_SECONDS = 5183944
+def token_prefix(provider: str, kind: str) -> str:
+    """The recognisable prefix of a code or token ``provider``'s emulator issues
+    (``Emulator.token_prefixes``): a test can grep a database dump or a log for "sbx-"."""
+    from sandbox.faults import emulators
 
-# Data access lapses 90 days after the person last used the app, apart from the token; a login
-# counts as use, and once lapsed only a login with auth_type=reauthorize restores it.
-# https://developers.facebook.com/docs/facebook-login/auth-vs-data/#data-access-expiration
-FACEBOOK_DATA_ACCESS_SECONDS = 90 * 86400
-
-# Google id_tokens live one hour.
-ID_TOKEN_SECONDS = 3600
+    return emulators()[provider].token_prefixes[kind]
 
 
 class GrantError(Exception):
@@ -66,7 +50,7 @@ def _setting(name: str, default: int) -> int:
 
 
 def _issue_value(provider: str, kind: str) -> str:
-    return PREFIXES[(provider, kind)] + secrets.token_urlsafe(32)
+    return token_prefix(provider, kind) + secrets.token_urlsafe(32)
 
 
 # --- Roster ---------------------------------------------------------------------------
@@ -298,152 +282,6 @@ def grant_scopes(*, provider: str, person: SandboxPerson, client_id: str) -> set
     return scopes
 
 
-def _has_live_refresh_token(*, person: SandboxPerson, client_id: str) -> bool:
-    return SandboxToken.objects.filter(
-        provider=Provider.GOOGLE,
-        kind=TokenKind.REFRESH,
-        person=person,
-        client_id=client_id,
-        revoked_at__isnull=True,
-    ).exists()
-
-
-# --- Facebook ---------------------------------------------------------------------------
-
-
-def facebook_data_access_expires_at(*, person: SandboxPerson, client_id: str) -> datetime | None:
-    """When this person's data access for this app ends (their newest token's), or None if never granted."""
-    newest = (
-        SandboxToken.objects.filter(provider=Provider.FACEBOOK, person=person, client_id=client_id)
-        .exclude(data_access_expires_at=None)
-        .order_by("-created_at", "-id")
-        .first()
-    )
-    return newest.data_access_expires_at if newest else None
-
-
-def facebook_token_for_code(*, code: SandboxAuthCode) -> SandboxToken:
-    """The short-lived user access token a Facebook code is exchanged for.
-
-    Signing in is using the app: data access runs 90 days from now, unless it had already
-    lapsed, in which case only a login with ``auth_type=reauthorize`` (``prompt_consent``)
-    restores it; a plain login leaves it lapsed.
-    """
-    now = timezone.now()
-    previous = facebook_data_access_expires_at(person=code.person, client_id=code.client_id)
-    if code.prompt_consent or previous is None or previous > now:
-        data_access = now + timedelta(seconds=FACEBOOK_DATA_ACCESS_SECONDS)
-    else:
-        data_access = previous
-    return token_issue(
-        provider=Provider.FACEBOOK,
-        kind=TokenKind.ACCESS,
-        person=code.person,
-        client_id=code.client_id,
-        scopes=code.scope_list,
-        lifetime=_setting("SANDBOX_FACEBOOK_TOKEN_SECONDS", 5400),
-        code=code,
-        data_access_expires_at=data_access,
-    )
-
-
-def facebook_token_exchange(*, token: SandboxToken) -> SandboxToken:
-    """A long-lived (about 60 days) token for a valid short-lived one; the old one stays valid.
-
-    A token that is already long-lived is not extended: the answer is that same token with
-    the time it has left, never a fresh 60 days ("Long-Lived Access Tokens": exchange a
-    short-lived token; field: passport-facebook#98, facebook-node-sdk#68).
-    https://developers.facebook.com/docs/facebook-login/guides/access-tokens/get-long-lived/
-    """
-    if token.long_lived:
-        return token
-    return token_issue(
-        provider=Provider.FACEBOOK,
-        kind=TokenKind.ACCESS,
-        person=token.person,
-        client_id=token.client_id,
-        scopes=token.scope_list,
-        lifetime=FACEBOOK_LONG_LIVED_SECONDS,
-        long_lived=True,
-        data_access_expires_at=token.data_access_expires_at,
-    )
-
-
-def facebook_data_access_expire(*, person: SandboxPerson, client_id: str) -> int:
-    """Let this person's data access for the app lapse now, as 90 days without using it would.
-
-    Their tokens stay valid (they still sign the person in); Graph's data calls answer
-    error 190/493 until a login with ``auth_type=reauthorize``. Returns how many tokens.
-    """
-    return SandboxToken.objects.filter(
-        provider=Provider.FACEBOOK, person=person, client_id=client_id, revoked_at__isnull=True
-    ).update(data_access_expires_at=timezone.now())
-
-
-# --- Google -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class GoogleTokens:
-    access: SandboxToken
-    refresh: SandboxToken | None
-
-
-def google_tokens_for_code(*, code: SandboxAuthCode) -> GoogleTokens:
-    """Access token, and a refresh token only on first offline consent or with prompt=consent.
-
-    https://developers.google.com/identity/protocols/oauth2/web-server#offline
-    """
-    want_refresh = code.offline and (
-        code.prompt_consent or not _has_live_refresh_token(person=code.person, client_id=code.client_id)
-    )
-    access = token_issue(
-        provider=Provider.GOOGLE,
-        kind=TokenKind.ACCESS,
-        person=code.person,
-        client_id=code.client_id,
-        scopes=code.scope_list,
-        lifetime=_setting("SANDBOX_GOOGLE_TOKEN_SECONDS", 3599),
-        code=code,
-    )
-    refresh = None
-    if want_refresh:
-        refresh = token_issue(
-            provider=Provider.GOOGLE,
-            kind=TokenKind.REFRESH,
-            person=code.person,
-            client_id=code.client_id,
-            scopes=code.scope_list,
-            lifetime=None,
-            code=code,
-        )
-    return GoogleTokens(access=access, refresh=refresh)
-
-
-def google_tokens_for_refresh(*, refresh: SandboxToken) -> GoogleTokens:
-    """A new access token; with ``SANDBOX_GOOGLE_ROTATE_REFRESH_TOKENS`` also a new refresh token."""
-    access = token_issue(
-        provider=Provider.GOOGLE,
-        kind=TokenKind.ACCESS,
-        person=refresh.person,
-        client_id=refresh.client_id,
-        scopes=refresh.scope_list,
-        lifetime=_setting("SANDBOX_GOOGLE_TOKEN_SECONDS", 3599),
-    )
-    if not getattr(settings, "SANDBOX_GOOGLE_ROTATE_REFRESH_TOKENS", False):
-        return GoogleTokens(access=access, refresh=None)
-    SandboxToken.objects.filter(pk=refresh.pk).update(revoked_at=timezone.now())
-    rotated = token_issue(
-        provider=Provider.GOOGLE,
-        kind=TokenKind.REFRESH,
-        person=refresh.person,
-        client_id=refresh.client_id,
-        scopes=refresh.scope_list,
-        lifetime=None,
-    )
-    return GoogleTokens(access=access, refresh=rotated)
-
-
 _SIGNING_KEY_LOCK = threading.Lock()
 
 
@@ -485,87 +323,7 @@ def jwks() -> dict[str, list[dict[str, str]]]:
     return {"keys": keys}
 
 
-def google_claims(
-    *,
-    person: SandboxPerson,
-    scopes: list[str],
-    picture: str,
-) -> dict[str, Any]:
-    """The identity claims Google shares: ``email`` with the email scope, names with profile."""
-    claims: dict[str, Any] = {"sub": person.google_sub}
-    if "email" in scopes or "https://www.googleapis.com/auth/userinfo.email" in scopes:
-        claims.update(email=person.email, email_verified=person.email_verified)
-    if "profile" in scopes or "https://www.googleapis.com/auth/userinfo.profile" in scopes:
-        claims.update(
-            name=person.name,
-            given_name=person.given_name,
-            family_name=person.family_name,
-            picture=picture,
-        )
-    return claims
-
-
-def other_google_sub(person: SandboxPerson) -> str:
-    """A ``sub`` that is not ``person``'s: another roster person's, as a substituted token would carry."""
-    other = SandboxPerson.objects.exclude(pk=person.pk).order_by("pk").first()
-    return other.google_sub if other is not None else f"9{person.google_sub[1:]}"
-
-
-def id_token_encode(
-    *,
-    person: SandboxPerson,
-    client_id: str,
-    scopes: list[str],
-    nonce: str = "",
-    access_token: str,
-    issuer: str,
-    picture: str,
-    fault: str | None = None,
-) -> str:
-    """Sign an id_token for a redeemed code or a refresh; ``fault`` (an id_token mode) bends it.
-
-    A refresh passes no ``nonce``: OIDC Core §12.2 says the refreshed token should carry none.
-    https://openid.net/specs/openid-connect-core-1_0.html#IDToken
-    https://openid.net/specs/openid-connect-core-1_0.html#RefreshTokenResponse
-    """
-    now = int(timezone.now().timestamp())
-    claims: dict[str, Any] = {
-        "iss": issuer,
-        "azp": client_id,
-        "aud": client_id,
-        **google_claims(person=person, scopes=scopes, picture=picture),
-        "at_hash": crypto.at_hash(access_token),
-        "iat": now,
-        "exp": now + ID_TOKEN_SECONDS,
-    }
-    if nonce:
-        claims["nonce"] = nonce
-    if fault == "id_token_other_sub":
-        claims["sub"] = other_google_sub(person)
-    elif fault == "id_token_wrong_aud":
-        claims["aud"] = claims["azp"] = "someone-else.apps.example"
-    elif fault == "id_token_wrong_iss":
-        claims["iss"] = "https://accounts.sandbox-impostor.example"
-    elif fault == "id_token_expired":
-        claims["iat"] = now - 2 * ID_TOKEN_SECONDS
-        claims["exp"] = now - ID_TOKEN_SECONDS
-    elif fault == "id_token_wrong_nonce":
-        claims["nonce"] = secrets.token_urlsafe(24)
-    key = signing_key()
-    if fault == "id_token_bad_signature":
-        return crypto.sign_with_throwaway_key(claims, kid=key.kid)
-    if fault == "id_token_alg_none":
-        return crypto.unsigned(claims, kid=key.kid)
-    return crypto.sign_rs256(claims, private_pem=key.private_pem, kid=key.kid)
-
-
 # --- Social graph: Facebook friendships and Google contacts ------------------------------
-
-# Either scope lets a token read connections.
-# https://developers.google.com/people/api/rest/v1/people.connections/list#authorization-scopes
-CONTACTS_SCOPES = frozenset(
-    {"https://www.googleapis.com/auth/contacts.readonly", "https://www.googleapis.com/auth/contacts"}
-)
 
 # Contacts every named roster person has in a fresh sandbox, beside a few roster people.
 _EXAMPLE_CONTACTS: tuple[tuple[str, str, str | None], ...] = (

@@ -8,7 +8,6 @@ into the providers' JSON; the writes live in ``services``.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import json
 from dataclasses import dataclass
@@ -19,7 +18,8 @@ from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from sandbox.models import Provider, SandboxContact, SandboxFriendship, SandboxPerson, SandboxToken, TokenKind
+from sandbox.models import SandboxContact, SandboxFriendship, SandboxPerson, SandboxToken, TokenKind
+from socialsite.encoding import b64url_decode, b64url_encode
 
 # Graph's friends edge: 25 per page unless ``limit`` says otherwise, at most 5,000.
 # https://developers.facebook.com/docs/graph-api/results
@@ -45,12 +45,12 @@ class SyncTokenExpired(Exception):
 
 def _encode(state: dict[str, Any]) -> str:
     raw = json.dumps(state, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return b64url_encode(raw)
 
 
 def _decode(token: str, *, kind: str) -> dict[str, Any]:
     try:
-        state = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        state = json.loads(b64url_decode(token))
     except (binascii.Error, ValueError) as error:
         raise BadToken(kind) from error
     if not isinstance(state, dict) or state.get("k") != kind:
@@ -61,15 +61,14 @@ def _decode(token: str, *, kind: str) -> dict[str, Any]:
 # --- Facebook friends ---------------------------------------------------------------------
 
 
-def app_users(*, client_id: str) -> QuerySet[SandboxToken]:
-    """Live Facebook grants to ``client_id`` that include ``user_friends``."""
+def app_users(*, client_id: str, scope: str = "user_friends") -> QuerySet[SandboxToken]:
+    """Live grants to the app ``client_id`` (one provider's app) that include ``scope``."""
     now = timezone.now()
     return SandboxToken.objects.filter(
-        provider=Provider.FACEBOOK,
         kind=TokenKind.ACCESS,
         client_id=client_id,
         revoked_at__isnull=True,
-        scopes__contains="user_friends",
+        scopes__contains=scope,
     ).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
 
 

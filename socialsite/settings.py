@@ -115,7 +115,9 @@ INSTALLED_APPS = [
     "friends",
 ]
 if SANDBOX:
-    INSTALLED_APPS += ["sandbox", *_provider_registry.sandbox_apps(SOCIALSITE_PROVIDERS)]
+    INSTALLED_APPS.append("sandbox")
+# Apps the enabled provider packages bring (their own models, their emulators' state).
+INSTALLED_APPS += _provider_registry.django_apps(SOCIALSITE_PROVIDERS, sandbox=SANDBOX)
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -138,7 +140,8 @@ AUTH_USER_MODEL = "accounts.User"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        # Shared templates, then each enabled provider package's own (providers/<name>/templates).
+        "DIRS": [BASE_DIR / "templates", *_provider_registry.template_dirs(SOCIALSITE_PROVIDERS)],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -184,8 +187,9 @@ RATE_LIMITS: dict[str, dict[str, str]] = {
     "callback": {"address": "30/m", "person": "10/m"},  # /complete/<backend>/
     "friends_refresh": {"address": "30/m", "person": "6/m"},  # the friends page's Refresh
     "disconnect": {"address": "30/m", "person": "10/m"},  # /account/disconnect/<provider>/
-    # Facebook's servers call these for everyone who removes the app: wide, per address only.
-    "facebook_callback": {"address": "300/m"},
+    # Each enabled provider's own groups (its settings module's RATE_LIMITS), e.g. the
+    # callbacks its servers make.
+    **_provider_registry.rate_limits(SOCIALSITE_PROVIDERS),
 }
 for _entry in env_list("RATE_LIMITS"):
     _name, _, _rate = _entry.partition("=")

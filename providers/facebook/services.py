@@ -58,6 +58,7 @@ def facebook_data_delete(*, uid: str, request_hash: str) -> DataDeletionRequest:
                 _delete_sessions_of(user.pk)
                 user.delete()
         return DataDeletionRequest.objects.create(
+            provider="facebook",
             confirmation_code=secrets.token_hex(8),
             request_hash=request_hash,
             deleted_links=len(links),

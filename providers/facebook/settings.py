@@ -24,6 +24,9 @@ ENV = (
 CREDENTIALS = ("FACEBOOK_APP_ID", "FACEBOOK_APP_SECRET")
 # The host settings the sandbox replaces (``Provider.sandbox_settings``).
 SANDBOX_URLS = {"FACEBOOK_DIALOG_URL": "facebook", "FACEBOOK_GRAPH_URL": "graph"}
+# Facebook's servers call the deauthorize and data-deletion callbacks for everyone who
+# removes the app: wide, per address only (socialsite.ratelimits; RATE_LIMITS overrides).
+RATE_LIMITS = {"facebook_callback": {"address": "300/m"}}
 
 
 def configure(ctx: SettingsContext) -> dict[str, Any]:

@@ -6,13 +6,14 @@ https://developers.facebook.com/docs/games/gamesonfacebook/login#parsingsr
 
 from __future__ import annotations
 
-import base64
 import binascii
 import hashlib
 import hmac
 import json
 import time
 from typing import Any
+
+from socialsite.encoding import b64url_decode, b64url_encode
 
 MAX_AGE_SECONDS = 3600  # older requests are refused as stale (replays of old captures)
 MAX_LENGTH = 8192
@@ -24,16 +25,20 @@ class InvalidSignedRequest(ValueError):
 
 def _b64decode(value: str) -> bytes:
     try:
-        return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+        return b64url_decode(value)
     except (binascii.Error, ValueError) as error:
         raise InvalidSignedRequest("not base64url") from error
 
 
 def sign(payload: dict[str, Any], app_secret: str) -> str:
-    """Build a signed_request the way Facebook does (the sandbox and the tests use this)."""
-    body = base64.urlsafe_b64encode(json.dumps(payload).encode()).rstrip(b"=").decode()
-    signature = hmac.new(app_secret.encode(), body.encode(), hashlib.sha256).digest()
-    return f"{base64.urlsafe_b64encode(signature).rstrip(b'=').decode()}.{body}"
+    """Build a signed_request the way Facebook does: ``<signature>.<payload>``, both base64url
+    without padding, the signature an HMAC-SHA256 over the encoded payload keyed with the app
+    secret. The sandbox's "Remove this app" callbacks and the tests sign with this.
+    https://developers.facebook.com/docs/facebook-login/guides/advanced/deauth-callback
+    """
+    body = b64url_encode(json.dumps(payload, separators=(",", ":")).encode())
+    signature = hmac.new(app_secret.encode(), body.encode("ascii"), hashlib.sha256).digest()
+    return f"{b64url_encode(signature)}.{body}"
 
 
 def parse(signed_request: str, app_secret: str, *, now: float | None = None) -> dict[str, Any]:

@@ -98,7 +98,7 @@ class GitHubProvider(Provider):
     settings_module = "providers.github.settings"
     emulator_class = "providers.github.sandbox.emulator.GitHubEmulator"
     # The emulator keeps tables of its own (the following graph, rate windows).
-    sandbox_app = "providers.github.sandbox"
+    sandbox_apps = ("providers.github.sandbox",)
     # Only GitHub-App user tokens expire (8 hours); OAuth-app tokens have no expiry, never due.
     refresh_ahead = timedelta(minutes=5)
     friends = GitHubFollowing()

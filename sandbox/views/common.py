@@ -1,4 +1,4 @@
-"""Helpers shared by both emulated providers."""
+"""Helpers shared by every emulated provider."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 
+from providers import registry
 from sandbox.models import SandboxPerson
 
 
@@ -52,8 +53,12 @@ def error_page(
     the sandbox has registered, so a developer sees what to register.
     """
     registered: dict[str, list[str]] = getattr(settings, "SANDBOX_REDIRECT_URIS", {})
+    known = registry.any_provider(provider)
+    emulator = known.emulator()
     context = {
         "provider": provider,
+        "provider_label": known.label,
+        "heading": emulator.dialog_heading if emulator is not None else known.label,
         "title": title,
         "detail": detail,
         "redirect_uri": redirect_uri,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -10,7 +9,7 @@ from django.utils.html import escape
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 
-from providers.google.sandbox.views import issuer
+from providers import registry
 from sandbox import faults, services, social, switches
 from sandbox.forms import ArmFaultForm
 from sandbox.models import SandboxPerson
@@ -22,16 +21,26 @@ _COLOURS = ("#1877f2", "#0f9d58", "#db4437", "#f4b400", "#7e57c2", "#00897b", "#
 
 def _index_context(request: HttpRequest, form: ArmFaultForm | None = None) -> dict[str, object]:
     services.ensure_roster()
-    root = request.build_absolute_uri(reverse("sandbox:index"))
+    emulators = faults.emulators()
+    people = list(services.roster())
     return {
-        "people": services.roster(),
+        "people": people,
         "armed": faults.armed(),
         "switches": switches.states(),
         "form": form or ArmFaultForm(),
-        "google_issuer": issuer(request),
-        "facebook_dialog": f"{root}facebook",
-        "facebook_graph": f"{root}graph",
-        "graph_version": settings.FACEBOOK_GRAPH_VERSION,
+        "emulators": [
+            {
+                "name": name,
+                "label": registry.any_provider(name).label,
+                "rows": emulator.index_rows(request),
+                "identity_label": emulator.identity_label,
+                "access_note": emulator.access_note,
+            }
+            for name, emulator in emulators.items()
+        ],
+        "roster": [
+            (person, [emulator.identity(person) for emulator in emulators.values()]) for person in people
+        ],
         "graph": social.graph_counts(),
         "access": people_with_access(),
     }
@@ -76,7 +85,7 @@ def switch_set(request: HttpRequest, provider: str, name: str) -> HttpResponse:
 @require_GET
 @cache_control(max_age=86400, public=True)
 def avatar(request: HttpRequest, person_id: int) -> HttpResponse:
-    """A 50x50 SVG with the person's initials: the picture URL both providers hand out."""
+    """A 50x50 SVG with the person's initials: the picture URL every emulator hands out."""
     person = get_object_or_404(SandboxPerson, pk=person_id)
     colour = _COLOURS[person.pk % len(_COLOURS)]
     svg = (

@@ -1,52 +1,92 @@
-"""The index page's provider-side actions on a person's grant to socialsite.
+"""The index page's provider-side action on a person's grant to socialsite.
 
-"Revoke socialsite's access" is what a person does in their Google account's security
-page or Facebook's "Apps and websites" settings: every token dies at the provider, and
-the app only learns of it at its next call (``invalid_grant`` / Graph error 190).
-"Remove this app" is Facebook's variant that also calls the app back, signed.
+"Revoke socialsite's access" is what a person does in their account's security settings at
+the provider: every token dies there, and the app only learns of it at its next call.
+A provider's emulator may offer more (``Emulator.person_actions``), served from its package.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
-from sandbox import callbacks, services
-from sandbox.models import Provider, SandboxPerson, SandboxToken
-
-_CLIENT_ID_SETTINGS: dict[str, str] = {
-    Provider.FACEBOOK: "FACEBOOK_APP_ID",
-    Provider.GOOGLE: "GOOGLE_CLIENT_ID",
-}
+from providers import registry
+from sandbox import faults, services
+from sandbox.models import SandboxPerson, SandboxToken
 
 
-def people_with_access() -> QuerySet[SandboxPerson]:
-    """The roster, each with ``facebook_access`` / ``google_access``: holds a live token of socialsite's."""
+def client_id_of(provider: str) -> str | None:
+    """The client id socialsite is registered under at ``provider``'s emulator, or None."""
+    emulator = faults.emulators().get(provider)
+    return getattr(settings, emulator.client_id_setting) if emulator is not None else None
+
+
+@dataclass(frozen=True)
+class Access:
+    provider: str
+    label: str
+    granted: bool
+    actions: tuple[tuple[str, str, str], ...]  # (button, URL, CSS class) beyond "Revoke"
+
+
+@dataclass(frozen=True)
+class PersonAccess:
+    pk: int
+    name: str
+    providers: list[Access]
+
+
+def people_with_access() -> list[PersonAccess]:
+    """The roster, each with whether they hold a live token of socialsite's at each provider."""
     now = timezone.now()
+    emulators = faults.emulators()
     live = SandboxToken.objects.filter(person=OuterRef("pk"), revoked_at__isnull=True).filter(
         Q(expires_at__isnull=True) | Q(expires_at__gt=now)
     )
-    return services.roster().annotate(
-        facebook_access=Exists(live.filter(provider=Provider.FACEBOOK, client_id=settings.FACEBOOK_APP_ID)),
-        google_access=Exists(live.filter(provider=Provider.GOOGLE, client_id=settings.GOOGLE_CLIENT_ID)),
+    people = services.roster().annotate(
+        **{
+            f"access_{name}": Exists(live.filter(provider=name, client_id=client_id_of(name)))
+            for name in emulators
+        }
     )
+    return [
+        PersonAccess(
+            pk=person.pk,
+            name=person.name,
+            providers=[
+                Access(
+                    provider=name,
+                    label=registry.any_provider(name).label,
+                    granted=getattr(person, f"access_{name}"),
+                    actions=tuple(
+                        (label, reverse(url_name, args=[person.pk]), css)
+                        for label, url_name, css in emulator.person_actions
+                    ),
+                )
+                for name, emulator in emulators.items()
+            ],
+        )
+        for person in people
+    ]
 
 
 @require_POST
 def grant_revoke(request: HttpRequest, person_id: int, provider: str) -> HttpResponse:
     """Revoke every token ``provider`` issued to socialsite for this person."""
-    if provider not in _CLIENT_ID_SETTINGS:
+    client_id = client_id_of(provider)
+    if client_id is None:
         raise Http404("no such provider")
     person = get_object_or_404(SandboxPerson, pk=person_id)
-    client_id = getattr(settings, _CLIENT_ID_SETTINGS[provider])
     revoked = services.grant_revoke(provider=provider, person=person, client_id=client_id)
-    label = Provider(provider).label
+    label = registry.any_provider(provider).label
     if revoked:
         messages.success(
             request, f"{label}: revoked socialsite's access for {person.name} ({revoked} token(s))."
@@ -54,52 +94,3 @@ def grant_revoke(request: HttpRequest, person_id: int, provider: str) -> HttpRes
     else:
         messages.info(request, f"{label}: {person.name} had not granted socialsite any access.")
     return redirect("sandbox:index")
-
-
-@require_POST
-def data_access_expire(request: HttpRequest, person_id: int) -> HttpResponse:
-    """Facebook: let this person's data access lapse, as 90 days without using the app would."""
-    person = get_object_or_404(SandboxPerson, pk=person_id)
-    count = services.facebook_data_access_expire(person=person, client_id=settings.FACEBOOK_APP_ID)
-    messages.success(
-        request,
-        f"Facebook: data access of socialsite for {person.name} has expired ({count} token(s)); "
-        "Graph answers error 190/493 until they sign in with auth_type=reauthorize.",
-    )
-    return redirect("sandbox:index")
-
-
-@require_POST
-def app_remove(request: HttpRequest, person_id: int) -> HttpResponse:
-    """Facebook's "Remove this app": revoke, then send both signed callbacks to the app."""
-    person = get_object_or_404(SandboxPerson, pk=person_id)
-    answers = callbacks.app_remove(person=person, urls=callbacks.callback_urls(request))
-    messages.success(request, f"Facebook: {person.name} removed socialsite; its tokens are revoked.")
-    for answer in answers:
-        _report(request, answer)
-    return redirect("sandbox:index")
-
-
-def _report(request: HttpRequest, answer: callbacks.CallbackAnswer) -> None:
-    """One short message per callback (messages ride in a cookie: keep them small)."""
-    name = answer.name.replace("_", "-")
-    if answer.status is None:
-        messages.error(request, f"{name} callback {answer.url} could not be reached: {answer.error}.")
-        return
-    body = answer.body if isinstance(answer.body, dict) else {}
-    if answer.ok and "confirmation_code" in body and "url" in body:
-        messages.success(
-            request,
-            format_html(
-                '{} callback answered {}: confirmation code <code>{}</code>, status page <a href="{}">{}</a>',
-                name,
-                answer.status,
-                body["confirmation_code"],
-                body["url"],
-                body["url"],
-            ),
-        )
-        return
-    level = messages.SUCCESS if answer.ok else messages.ERROR
-    shown = str(answer.body)[:200]
-    messages.add_message(request, level, f"{name} callback answered {answer.status}: {shown}")

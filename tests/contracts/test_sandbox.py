@@ -19,8 +19,8 @@ import requests
 from django.conf import settings
 from django.utils import timezone
 
+from providers.facebook.client import appsecret_proof
 from sandbox import faults
-from sandbox.crypto import appsecret_proof
 from sandbox.models import SandboxPerson, SandboxToken
 from tests.contracts import load, shape_problems
 from tests.login_fixtures import Browser
@@ -84,7 +84,7 @@ def facebook_token_response(browser: Browser, person: SandboxPerson) -> requests
 
 
 def graph_get(base: str, path: str, token: str, **params: str) -> requests.Response:
-    params["appsecret_proof"] = appsecret_proof(settings.FACEBOOK_APP_SECRET, token)
+    params["appsecret_proof"] = appsecret_proof(token, settings.FACEBOOK_APP_SECRET)
     return requests.get(
         graph(base, path), params=params, headers={"Authorization": f"Bearer {token}"}, timeout=10
     )

@@ -12,7 +12,7 @@ import jwt
 from django.conf import settings
 from django.test import Client
 
-from sandbox.crypto import appsecret_proof
+from providers.facebook.client import appsecret_proof
 from sandbox.models import SandboxPerson
 
 FB_VERSION = "v24.0"
@@ -66,7 +66,7 @@ def fb_token(client: Client, person: SandboxPerson, **kwargs) -> str:
 
 
 def proof(token: str) -> str:
-    return appsecret_proof(settings.FACEBOOK_APP_SECRET, token)
+    return appsecret_proof(token, settings.FACEBOOK_APP_SECRET)
 
 
 # --- Google -----------------------------------------------------------------------------

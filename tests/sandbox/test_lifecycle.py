@@ -24,7 +24,7 @@ from accounts import tokens
 from accounts.models import DataDeletionRequest, GrantStatus, ProviderGrant, User
 from friends.services import SyncResult, friends_sync
 from providers.facebook import signed_request
-from sandbox import callbacks, crypto
+from providers.facebook.sandbox import callbacks
 from sandbox.models import SandboxPerson, SandboxToken
 from tests.login_fixtures import Browser
 from tests.sandbox.flows import FB_VERSION, fb_token, g_tokens, proof
@@ -217,7 +217,7 @@ def test_the_sandbox_signs_requests_the_app_accepts(ada):
 
 
 def test_signature_is_hmac_sha256_of_the_payload_as_sent():
-    signed = crypto.facebook_signed_request({"user_id": "1"}, app_secret="s3cret")
+    signed = signed_request.sign({"user_id": "1"}, app_secret="s3cret")
     signature, payload = signed.split(".")
 
     assert "=" not in signed

@@ -13,8 +13,8 @@ from socialsite.progress import Progress
 
 class Command(BaseCommand):
     help = (
-        "Refresh Google tokens that expire soon, and mark lapsed Facebook grants 'needs reconnect' "
-        "(Facebook tokens are renewed only by the person signing in again)."
+        "Refresh tokens that expire soon where the provider lets a server refresh them, and mark "
+        "lapsed grants of providers whose tokens only a new sign-in renews 'needs reconnect'."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -18,7 +18,7 @@ logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
-    help = "Fetch the Facebook friends and Google contacts of everyone (or one person) now, in this process."
+    help = "Fetch the friends, contacts or follows of everyone (or one person) now, in this process."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--user", help="Only this person: their id or email.")

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path, register_converter
 
-from providers.facebook.sandbox import friends, views
-from sandbox.views import revocation
+from providers.facebook.sandbox import actions, friends, views
 
 
 class GraphVersionConverter:
@@ -34,10 +33,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # Token inspection, and what a person does on Facebook to cut socialsite off.
     path("graph/debug_token", views.debug_token, name="graph-debug-token"),
     path("graph/<graphversion:version>/debug_token", views.debug_token, name="graph-debug-token-versioned"),
-    path("people/<int:person_id>/facebook/remove-app/", revocation.app_remove, name="person-app-remove"),
+    path("people/<int:person_id>/facebook/remove-app/", actions.app_remove, name="person-app-remove"),
     path(
         "people/<int:person_id>/facebook/expire-data-access/",
-        revocation.data_access_expire,
+        actions.data_access_expire,
         name="person-data-access-expire",
     ),
     # Graph's friends edge.

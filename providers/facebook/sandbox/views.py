@@ -15,9 +15,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods
 
+from providers.facebook.client import appsecret_proof
+from providers.facebook.sandbox import services as fb_services
 from providers.facebook.sandbox import wire as fb_wire
 from sandbox import crypto, faults, services
-from sandbox.models import Provider, SandboxPerson, SandboxToken
+from sandbox.models import SandboxPerson, SandboxToken
 from sandbox.views.common import avatar_url, chosen_person, error_page, redirect_back, redirect_uri_registered
 
 ALWAYS_GRANTED = "public_profile"
@@ -82,7 +84,7 @@ def dialog(request: HttpRequest, version: str) -> HttpResponse:
             granted = [ALWAYS_GRANTED] + [s for s in requested if s in ticked]
             denied = [s for s in requested if s not in ticked]
             code = services.code_issue(
-                provider=Provider.FACEBOOK,
+                provider="facebook",
                 person=person,
                 client_id=client_id,
                 redirect_uri=redirect_uri,
@@ -165,19 +167,19 @@ def access_token(request: HttpRequest, version: str) -> HttpResponse:
         # https://developers.facebook.com/docs/facebook-login/guides/access-tokens/get-long-lived/
         try:
             token = services.token_resolve(
-                provider=Provider.FACEBOOK, value=params.get("fb_exchange_token", "")
+                provider="facebook", value=params.get("fb_exchange_token", "")
             )
         except services.GrantError as error:
             return fb_wire.facebook_token_invalid(463 if error.reason == "expired" else 467)
         if token.client_id != client_id:
             return fb_wire.facebook_token_invalid(467)
-        return _token_answer(services.facebook_token_exchange(token=token), fault)
+        return _token_answer(fb_services.facebook_token_exchange(token=token), fault)
 
     if not params.get("code"):
         return fb_wire.facebook_error("Missing authorization code", code=100)
     try:
         code = services.code_redeem(
-            provider=Provider.FACEBOOK,
+            provider="facebook",
             value=params["code"],
             client_id=client_id,
             redirect_uri=params.get("redirect_uri", ""),
@@ -185,7 +187,7 @@ def access_token(request: HttpRequest, version: str) -> HttpResponse:
     except services.GrantError as error:
         message, subcode = _CODE_ERRORS.get(error.reason, _CODE_ERRORS["unknown"])
         return fb_wire.facebook_error(message, code=100, subcode=subcode)
-    return _token_answer(services.facebook_token_for_code(code=code), fault)
+    return _token_answer(fb_services.facebook_token_for_code(code=code), fault)
 
 
 def _bearer(request: HttpRequest) -> str:
@@ -215,13 +217,13 @@ def _authenticated(request: HttpRequest) -> SandboxToken | JsonResponse:
             "An active access token must be used to query information about the current user.", code=2500
         )
     proof = _arg(request, "appsecret_proof")
-    expected = crypto.appsecret_proof(settings.FACEBOOK_APP_SECRET, value)
+    expected = appsecret_proof(value, settings.FACEBOOK_APP_SECRET)
     if not proof or not crypto.constant_time_equal(proof, expected):
         return fb_wire.facebook_error(
             "Invalid appsecret_proof provided in the API argument", code=100, type_="GraphMethodException"
         )
     try:
-        return services.token_resolve(provider=Provider.FACEBOOK, value=value)
+        return services.token_resolve(provider="facebook", value=value)
     except services.GrantError as error:
         return fb_wire.facebook_token_invalid(463 if error.reason == "expired" else 467)
 
@@ -282,7 +284,7 @@ def permissions(request: HttpRequest, version: str, uid: str) -> HttpResponse:
         return token
     if uid not in ("me", token.person.facebook_id):
         return fb_wire.facebook_error("(#200) Cannot remove permissions of another user", code=200)
-    services.grant_revoke(provider=Provider.FACEBOOK, person=token.person, client_id=token.client_id)
+    services.grant_revoke(provider="facebook", person=token.person, client_id=token.client_id)
     return JsonResponse({"success": True})
 
 
@@ -331,7 +333,7 @@ def _debug_data(token: SandboxToken) -> dict[str, object]:
         "application": APP_NAME,
         "data_access_expires_at": int(data_access.timestamp())
         if data_access
-        else issued_at + services.FACEBOOK_DATA_ACCESS_SECONDS,
+        else issued_at + fb_services.FACEBOOK_DATA_ACCESS_SECONDS,
         "expires_at": int(token.expires_at.timestamp()) if token.expires_at else 0,  # 0: never
         "is_valid": True,
         "issued_at": issued_at,
@@ -354,7 +356,7 @@ def debug_token(request: HttpRequest, version: str | None = None) -> HttpRespons
     if not value:
         return fb_wire.facebook_error("(#100) The parameter input_token is required", code=100)
     token = (
-        SandboxToken.objects.filter(provider=Provider.FACEBOOK, value=value).select_related("person").first()
+        SandboxToken.objects.filter(provider="facebook", value=value).select_related("person").first()
     )
     if token is None or token.client_id != settings.FACEBOOK_APP_ID:
         data: dict[str, object] = {
@@ -365,7 +367,7 @@ def debug_token(request: HttpRequest, version: str | None = None) -> HttpRespons
         return JsonResponse({"data": data})
     data = _debug_data(token)
     try:
-        services.token_resolve(provider=Provider.FACEBOOK, value=value)
+        services.token_resolve(provider="facebook", value=value)
     except services.GrantError as error:
         message, subcode = _DEBUG_ERRORS.get(error.reason, _DEBUG_ERRORS["revoked"])
         data["is_valid"] = False

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.http import JsonResponse
 
 from providers.base import Emulator
-from providers.github.sandbox import wire
+from providers.github.sandbox import services, wire
 
 if TYPE_CHECKING:
-    from django.http import HttpResponse
+    from django.http import HttpRequest, HttpResponse
 
 # Every API endpoint can meet a secondary rate limit (403 with retry-after). ``rate_limited``
 # on an API endpoint uses up the caller's hour (the endpoint applies it, knowing the caller).
@@ -30,6 +30,26 @@ class GitHubEmulator(Emulator):
         ("app_tokens", "GitHub App mode: user tokens expire after 8 hours, with a rotating refresh token"),
     )
     client_id_setting = "GITHUB_CLIENT_ID"
+    dialog_heading = "Sign in with GitHub"
+    # GitHub-App user tokens get "sbx-ghu_" (services.APP_TOKEN_PREFIX), like GitHub's ghu_.
+    token_prefixes = {
+        "code": services.CODE_PREFIX,
+        "access": services.OAUTH_TOKEN_PREFIX,
+        "refresh": services.REFRESH_TOKEN_PREFIX,
+    }
+    identity_label = "GitHub id"
+
+    def identity(self, person: Any) -> str:
+        return str(services.github_id(person))
+
+    def index_rows(self, request: HttpRequest) -> list[tuple[str, str]]:
+        from django.conf import settings
+        from django.utils.html import format_html
+
+        return [
+            ("GitHub web flow", format_html("<code>{}/login/oauth/authorize</code>", settings.GITHUB_URL)),
+            ("GitHub REST API", format_html("<code>{}/</code>", settings.GITHUB_API_URL)),
+        ]
 
     def server_error(self) -> HttpResponse:
         return wire.server_error()

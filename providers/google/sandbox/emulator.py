@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from providers.base import Emulator
 from providers.google.sandbox import wire
 from sandbox.wire import oauth_error
 
 if TYPE_CHECKING:
-    from django.http import HttpResponse
+    from django.http import HttpRequest, HttpResponse
 
 # Modes that bend the id_token in the token answer, in the answer to an authorization code
 # and in the answer to a refresh alike.
@@ -62,7 +62,31 @@ class GoogleEmulator(Emulator):
     }
     token_endpoints = ("token",)
     switches = (("require_pkce", "Require PKCE (S256) at the authorize and token endpoints"),)
+    dialog_heading = "Sign in with Google"
     client_id_setting = "GOOGLE_CLIENT_ID"
+    token_prefixes = {"code": "sbx-g-code-", "access": "sbx-g-at-", "refresh": "sbx-g-rt-"}
+    identity_label = "Google sub"
+
+    def identity(self, person: Any) -> str:
+        return str(person.google_sub)
+
+    def index_rows(self, request: HttpRequest) -> list[tuple[str, str]]:
+        from django.urls import reverse
+        from django.utils.html import format_html
+
+        from providers.google.sandbox.views import issuer
+
+        return [
+            (
+                "Google issuer",
+                format_html(
+                    '<code>{}</code> (<a href="{}">discovery</a>, <a href="{}">keys</a>)',
+                    issuer(request),
+                    reverse("sandbox:google-discovery"),
+                    reverse("sandbox:google-certs"),
+                ),
+            )
+        ]
 
     def server_error(self) -> HttpResponse:
         return wire.google_server_error()

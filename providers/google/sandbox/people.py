@@ -21,6 +21,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
+from providers.google.sandbox import services as g_services
 from providers.google.sandbox import wire as g_wire
 from providers.google.sandbox.views import _bearer_token
 from sandbox import faults, services, social
@@ -93,7 +94,7 @@ def connections(request: HttpRequest) -> HttpResponse:
     if mode == "access_token_expired":
         services.token_expire(token=access)
         return g_wire.google_unauthenticated()
-    if not services.CONTACTS_SCOPES & set(access.scope_list):
+    if not g_services.CONTACTS_SCOPES & set(access.scope_list):
         return g_wire.google_scope_insufficient()
 
     raw_fields = request.GET.get("personFields", "")

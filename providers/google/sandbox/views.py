@@ -19,9 +19,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from providers.google.sandbox import services as g_services
 from providers.google.sandbox import wire as g_wire
 from sandbox import crypto, faults, services, switches, wire
-from sandbox.models import Provider, SandboxToken, TokenKind
+from sandbox.models import SandboxToken, TokenKind
 from sandbox.views.common import avatar_url, chosen_person, error_page, redirect_back, redirect_uri_registered
 
 # Always granted when asked for; other scopes can be unticked (granular consent).
@@ -161,10 +162,10 @@ def authorize(request: HttpRequest) -> HttpResponse:
             granted = [s for s in requested if s in ALWAYS_GRANTED or s in ticked]
             if params.get("include_granted_scopes") == "true":
                 # Incremental authorization: earlier grants to this client come along.
-                earlier = services.grant_scopes(provider=Provider.GOOGLE, person=person, client_id=client_id)
+                earlier = services.grant_scopes(provider="google", person=person, client_id=client_id)
                 granted += sorted(earlier - set(granted))
             code = services.code_issue(
-                provider=Provider.GOOGLE,
+                provider="google",
                 person=person,
                 client_id=client_id,
                 redirect_uri=redirect_uri,
@@ -228,7 +229,7 @@ def granted_scope_answer(scopes: list[str]) -> str:
     return " ".join(sorted(spelled))
 
 
-def _token_body(tokens: services.GoogleTokens) -> dict[str, object]:
+def _token_body(tokens: g_services.GoogleTokens) -> dict[str, object]:
     body: dict[str, object] = {
         "access_token": tokens.access.value,
         "expires_in": tokens.access.seconds_left(),
@@ -263,7 +264,7 @@ def token(request: HttpRequest) -> HttpResponse:
     if grant_type == "authorization_code":
         try:
             code = services.code_redeem(
-                provider=Provider.GOOGLE,
+                provider="google",
                 value=request.POST.get("code", ""),
                 client_id=client_id,
                 redirect_uri=request.POST.get("redirect_uri", ""),
@@ -274,10 +275,10 @@ def token(request: HttpRequest) -> HttpResponse:
             return wire.no_store(
                 wire.oauth_error(*_CODE_ERRORS.get(error.reason, ("invalid_grant", "Bad Request")))
             )
-        tokens = services.google_tokens_for_code(code=code)
+        tokens = g_services.google_tokens_for_code(code=code)
         body = _token_body(tokens)
         if "openid" in code.scope_list:
-            body["id_token"] = services.id_token_encode(
+            body["id_token"] = g_services.id_token_encode(
                 person=code.person,
                 client_id=code.client_id,
                 scopes=code.scope_list,
@@ -292,20 +293,20 @@ def token(request: HttpRequest) -> HttpResponse:
     if grant_type == "refresh_token":
         try:
             refresh = services.token_resolve(
-                provider=Provider.GOOGLE, value=request.POST.get("refresh_token", ""), kind=TokenKind.REFRESH
+                provider="google", value=request.POST.get("refresh_token", ""), kind=TokenKind.REFRESH
             )
         except services.GrantError:
             refresh = None
         if refresh is None or refresh.client_id != client_id:
             return wire.no_store(wire.oauth_error("invalid_grant", "Token has been expired or revoked."))
-        tokens = services.google_tokens_for_refresh(refresh=refresh)
+        tokens = g_services.google_tokens_for_refresh(refresh=refresh)
         body = _token_body(tokens)
         if "openid" in refresh.scope_list:
             # OIDC Core §12.2 lets a refresh answer carry a new id_token (same iss, sub, aud,
             # no nonce); Google's does when `openid` was granted (PROVIDERS.md: unverified on
             # its pages), so clients must validate one when it comes.
             # https://openid.net/specs/openid-connect-core-1_0.html#RefreshTokenResponse
-            body["id_token"] = services.id_token_encode(
+            body["id_token"] = g_services.id_token_encode(
                 person=refresh.person,
                 client_id=refresh.client_id,
                 scopes=refresh.scope_list,
@@ -324,7 +325,7 @@ def _bearer_token(request: HttpRequest) -> SandboxToken | None:
     if scheme.lower() != "bearer":
         value = request.GET.get("access_token", "")
     try:
-        return services.token_resolve(provider=Provider.GOOGLE, value=value.strip())
+        return services.token_resolve(provider="google", value=value.strip())
     except services.GrantError:
         return None
 
@@ -340,13 +341,13 @@ def userinfo(request: HttpRequest) -> HttpResponse:
     access = _bearer_token(request)
     if access is None:
         return g_wire.google_invalid_token()
-    claims = services.google_claims(
+    claims = g_services.google_claims(
         person=access.person, scopes=access.scope_list, picture=avatar_url(request, access.person)
     )
     if fault == "userinfo_no_sub":
         del claims["sub"]
     elif fault == "userinfo_other_sub":
-        claims["sub"] = services.other_google_sub(access.person)
+        claims["sub"] = g_services.other_google_sub(access.person)
     elif fault == "userinfo_email_verified_string" and "email_verified" in claims:
         claims["email_verified"] = "true" if claims["email_verified"] else "false"
     return JsonResponse(claims)
@@ -364,8 +365,8 @@ def revoke(request: HttpRequest) -> HttpResponse:
         return canned
     value = request.POST.get("token") or request.GET.get("token", "")
     try:
-        found = services.token_resolve(provider=Provider.GOOGLE, value=value, kind=None)
+        found = services.token_resolve(provider="google", value=value, kind=None)
     except services.GrantError:
         return wire.oauth_error("invalid_token", "Token expired or revoked")
-    services.grant_revoke(provider=Provider.GOOGLE, person=found.person, client_id=found.client_id)
+    services.grant_revoke(provider="google", person=found.person, client_id=found.client_id)
     return HttpResponse(b"{}", content_type="application/json; charset=utf-8")

@@ -41,14 +41,14 @@ class Command(BaseCommand):
             type=int,
             default=0,
             metavar="F",
-            help="Facebook friends each named person gets, drawn from the generated people.",
+            help="Friends each named person gets, drawn from the generated people.",
         )
         parser.add_argument(
             "--contacts-per-person",
             type=int,
             default=0,
             metavar="C",
-            help="Google contacts each named person gets (about 5%% carry a sandbox person's email).",
+            help="Address-book contacts each named person gets (about 5%% carry a sandbox person's email).",
         )
         for provider in registry.enabled():
             if provider.sandbox_graph_option:

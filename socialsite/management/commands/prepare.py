@@ -19,6 +19,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from providers import registry
+
 
 class Command(BaseCommand):
     help = "Migrate, collect static files when DEBUG is off, and seed the sandbox when it is on."
@@ -32,7 +34,9 @@ class Command(BaseCommand):
             call_command("seed_sandbox", if_empty=True, verbosity=verbosity)
             self.stdout.write(f"Providers: the sandbox, under {settings.SITE_URL}/sandbox/")
         else:
-            self.stdout.write(
-                f"Providers: Facebook at {settings.FACEBOOK_DIALOG_URL}, "
-                f"Google at {settings.GOOGLE_OIDC_ISSUER} (sandbox off)"
+            hosts = ", ".join(
+                f"{registry.get(name).label} at {getattr(settings, next(iter(urls)))}"
+                for name in registry.enabled_names()
+                if (urls := registry.settings_module(name).SANDBOX_URLS)
             )
+            self.stdout.write(f"Providers: {hosts} (sandbox off)")

@@ -21,8 +21,9 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 
-from sandbox import crypto, services
-from sandbox.models import Provider, SandboxPerson
+from providers.facebook import signed_request
+from sandbox import services
+from sandbox.models import SandboxPerson
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ def signed_request_for(person: SandboxPerson) -> str:
         "issued_at": int(timezone.now().timestamp()),
         "user_id": person.facebook_id,
     }
-    return crypto.facebook_signed_request(payload, app_secret=settings.FACEBOOK_APP_SECRET)
+    return signed_request.sign(payload, app_secret=settings.FACEBOOK_APP_SECRET)
 
 
 def callback_send(*, name: str, url: str, person: SandboxPerson) -> CallbackAnswer:
@@ -83,5 +84,5 @@ def callback_send(*, name: str, url: str, person: SandboxPerson) -> CallbackAnsw
 
 def app_remove(*, person: SandboxPerson, urls: dict[str, str]) -> list[CallbackAnswer]:
     """The person removes the app on Facebook: every token dies, then both callbacks go out."""
-    services.grant_revoke(provider=Provider.FACEBOOK, person=person, client_id=settings.FACEBOOK_APP_ID)
+    services.grant_revoke(provider="facebook", person=person, client_id=settings.FACEBOOK_APP_ID)
     return [callback_send(name=name, url=url, person=person) for name, url in urls.items()]
