@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import enum
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from importlib import import_module
@@ -227,6 +227,20 @@ class Emulator(ABC):
     def error_body(self, endpoint: str) -> HttpResponse:
         """A well-formed refusal of ``endpoint``: what it says when the code or token is no good."""
 
+    def roster_graph_fill(self) -> None:
+        """Give a fresh roster this provider's own small graph (e.g. who follows whom), idempotently.
+
+        Called by ``sandbox.services.roster_fill`` after the shared graph is in place."""
+        return None
+
+    def add_seed_arguments(self, parser: Any) -> None:
+        """Options of ``manage.py seed_sandbox`` that grow this provider's own graph."""
+        return None
+
+    def seed(self, options: dict[str, Any], step: Callable[[str, Callable[[], int]], None]) -> None:
+        """Act on those options after the shared seeding; ``step(what, run)`` times and reports one part."""
+        return None
+
     def canned(self, endpoint: str, mode: str) -> HttpResponse | None:
         """The answer for one of ``fault_modes``; None when the endpoint applies the mode itself."""
         return None
@@ -334,20 +348,6 @@ class Provider(ABC):
         """The URL settings that point this provider at its emulator under ``base`` (…/sandbox)."""
         paths: dict[str, str] = getattr(import_module(self.settings_module), "SANDBOX_URLS", {})
         return {name: f"{base.rstrip('/')}/{path}" for name, path in paths.items()}
-
-    # --- sandbox seeding (a provider whose emulator keeps a social graph of its own) ---
-
-    # ``seed_sandbox --<sandbox_graph_option> N`` grows this provider's graph; "" for none.
-    sandbox_graph_option: ClassVar[str] = ""
-    sandbox_graph_help: ClassVar[str] = ""
-
-    def sandbox_roster_graph_fill(self) -> int:
-        """Top up the named roster's small graph on the emulator; returns how many edges were added."""
-        return 0
-
-    def sandbox_graph_grow(self, *, per_person: int) -> int:
-        """Give each named roster person ``per_person`` edges to generated people; how many were added."""
-        return 0
 
     def __repr__(self) -> str:
         return f"<Provider {self.name}>"

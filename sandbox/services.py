@@ -16,8 +16,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
-from providers import registry
 from sandbox import crypto
+from sandbox.faults import emulators
 from sandbox.models import (
     SandboxAuthCode,
     SandboxContact,
@@ -32,8 +32,6 @@ from sandbox.models import (
 def token_prefix(provider: str, kind: str) -> str:
     """The recognisable prefix of a code or token ``provider``'s emulator issues
     (``Emulator.token_prefixes``): a test can grep a database dump or a log for "sbx-"."""
-    from sandbox.faults import emulators
-
     return emulators()[provider].token_prefixes[kind]
 
 
@@ -107,8 +105,8 @@ def roster_fill() -> int:
     except IntegrityError:
         return 0
     roster_graph_fill()
-    for provider in registry.enabled():
-        provider.sandbox_roster_graph_fill()
+    for emulator in emulators().values():
+        emulator.roster_graph_fill()  # each provider's own graph, where it has one
     return len(created)
 
 

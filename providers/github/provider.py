@@ -131,16 +131,3 @@ class GitHubProvider(Provider):
         from providers.github.sandbox.urls import urlpatterns
 
         return list(urlpatterns)
-
-    sandbox_graph_option = "follows-per-person"
-    sandbox_graph_help = "GitHub accounts each named person follows, drawn from the generated people."
-
-    def sandbox_roster_graph_fill(self) -> int:
-        from providers.github.sandbox.services import roster_follows_fill
-
-        return roster_follows_fill()
-
-    def sandbox_graph_grow(self, *, per_person: int) -> int:
-        from providers.github.sandbox.services import follows_generate
-
-        return follows_generate(per_person=per_person)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from django.core.management.base import CommandError
 from django.http import JsonResponse
 
 from providers.base import Emulator
 from providers.github.sandbox import services, wire
+from sandbox.models import SandboxPerson
 
 if TYPE_CHECKING:
     from django.http import HttpRequest, HttpResponse
@@ -50,6 +53,30 @@ class GitHubEmulator(Emulator):
             ("GitHub web flow", format_html("<code>{}/login/oauth/authorize</code>", settings.GITHUB_URL)),
             ("GitHub REST API", format_html("<code>{}/</code>", settings.GITHUB_API_URL)),
         ]
+
+    # --- the following graph (seed_sandbox) ---
+
+    def roster_graph_fill(self) -> None:
+        """A fresh roster's small following graph: each named person follows the next two."""
+        services.roster_follows_fill()
+
+    def add_seed_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--follows-per-person",
+            type=int,
+            default=0,
+            metavar="N",
+            help="GitHub accounts each named person follows, drawn from the generated people.",
+        )
+
+    def seed(self, options: dict[str, Any], step: Callable[[str, Callable[[], int]], None]) -> None:
+        per_person = int(options.get("follows_per_person") or 0)
+        if per_person < 0:
+            raise CommandError("--follows-per-person cannot be negative.")
+        if per_person:
+            if not SandboxPerson.objects.filter(generated=True).exists():
+                raise CommandError("--follows-per-person draws from generated people: add --people N.")
+            step("GitHub follows", lambda: services.follows_generate(per_person=per_person))
 
     def server_error(self) -> HttpResponse:
         return wire.server_error()

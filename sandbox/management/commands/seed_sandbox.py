@@ -12,8 +12,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from providers import registry
 from sandbox import seeding, services
+from sandbox.faults import emulators
 from sandbox.models import SandboxPerson
 
 
@@ -50,15 +50,9 @@ class Command(BaseCommand):
             metavar="C",
             help="Address-book contacts each named person gets (about 5%% carry a sandbox person's email).",
         )
-        for provider in registry.enabled():
-            if provider.sandbox_graph_option:
-                parser.add_argument(
-                    f"--{provider.sandbox_graph_option}",
-                    type=int,
-                    default=0,
-                    metavar="N",
-                    help=provider.sandbox_graph_help,
-                )
+        # Each emulator's own graph options (Emulator.add_seed_arguments).
+        for emulator in emulators().values():
+            emulator.add_seed_arguments(parser)
 
     def handle(
         self,
@@ -87,18 +81,8 @@ class Command(BaseCommand):
             self._step("friendships", lambda: seeding.friends_generate(per_person=friends_per_person))
         if contacts_per_person:
             self._step("contacts", lambda: seeding.contacts_generate(per_person=contacts_per_person))
-        for provider in registry.enabled():
-            option = provider.sandbox_graph_option
-            per_person = int(options.get(option.replace("-", "_"), 0) or 0) if option else 0
-            if per_person < 0:
-                raise CommandError(f"--{option} cannot be negative.")
-            if per_person:
-                if not SandboxPerson.objects.filter(generated=True).exists():
-                    raise CommandError(f"--{option} draws from generated people: add --people N.")
-                self._step(
-                    f"{provider.label} {option.removesuffix('-per-person')}",
-                    lambda provider=provider, n=per_person: provider.sandbox_graph_grow(per_person=n),
-                )
+        for emulator in emulators().values():
+            emulator.seed(options, self._step)
 
     def _step(self, what: str, run: Any) -> None:
         started = time.perf_counter()
