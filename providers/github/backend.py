@@ -18,7 +18,7 @@ from typing import Any
 from django.views.decorators.debug import sensitive_variables
 from social_core.backends.github import GithubOAuth2
 from social_core.backends.oauth import BaseOAuth2PKCE
-from social_core.exceptions import AuthResponseError
+from social_core.exceptions import AuthProviderError, AuthResponseError
 
 from providers.backend import SocialsiteBackendMixin
 from providers.github.client import api_headers, api_url, github_url
@@ -106,9 +106,9 @@ class GitHubBackend(SocialsiteBackendMixin, GithubOAuth2, BaseOAuth2PKCE):
         data = {key: value for key, value in data.items() if key != "email"}
         try:
             emails = self._user_data(access_token, "/emails")
-        except AuthResponseError:
-            raise
-        except Exception:  # no user:email (App without the permission), or GitHub hiccup
+        except (AuthProviderError, AuthResponseError, ValueError, TypeError):
+            # No user:email granted (or a GitHub App without the permission), or GitHub failed
+            # this one call: the person signs in without an email, as with an unverified one.
             logger.info("github emails unavailable at sign-in")
             emails = []
         data["email"] = verified_email(emails)

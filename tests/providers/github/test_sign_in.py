@@ -167,3 +167,12 @@ def test_wrong_client_secret_is_an_error_as_200_and_leaves_nothing_behind(browse
 
     assert page.status_code >= 400 and "Try again" in page.text
     assert rows() == (0, 0, 0)
+
+
+def test_emails_github_will_not_give_mean_a_sign_in_without_one(browser, ada):
+    faults.arm("github", "emails", "http_500")
+
+    page = browser.login("github", ada)
+
+    assert f"Hello, {ada.name}" in page.text
+    assert browser.user().email == ""
