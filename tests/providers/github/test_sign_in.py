@@ -169,7 +169,7 @@ def test_wrong_client_secret_is_an_error_as_200_and_leaves_nothing_behind(browse
     assert rows() == (0, 0, 0)
 
 
-def test_emails_github_will_not_give_mean_a_sign_in_without_one(browser, ada):
+def test_emails_github_will_not_give_mean_signing_in_without_one(browser, ada):
     faults.arm("github", "emails", "http_500")
 
     page = browser.login("github", ada)
