@@ -44,7 +44,8 @@ def refresh(request: HttpRequest) -> HttpResponse:
     provider = request.POST.get("provider") or None
     link_ids = links_to_sync(request.user, provider)  # type: ignore[arg-type]
     if not link_ids:
-        labels = " or ".join(p.label for p in registry.with_friends())
+        names = [p.label for p in registry.with_friends()]
+        labels = " or ".join([", ".join(names[:-1]), names[-1]] if len(names) > 2 else names)
         messages.error(request, f"Link {labels} first: there is nothing to refresh yet.")
         return redirect("friends:index")
     # One person pressing again and again must not spend everyone's provider quota.

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 AVAILABLE: dict[str, str] = {
     "facebook": "providers.facebook.provider:FacebookProvider",
     "google": "providers.google.provider:GoogleProvider",
+    "github": "providers.github.provider:GitHubProvider",
 }
 
 

@@ -35,7 +35,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # --- Providers -------------------------------------------------------------------------
 # The enabled providers, in the order pages show them (providers.registry.AVAILABLE lists
 # every provider package; by default all are enabled).
-SOCIALSITE_PROVIDERS = env_list("SOCIALSITE_PROVIDERS", _provider_registry.available_names())
+_CHOSEN_PROVIDERS = env_list("SOCIALSITE_PROVIDERS")
+SOCIALSITE_PROVIDERS = _CHOSEN_PROVIDERS or _provider_registry.available_names()
 _unknown = sorted(set(SOCIALSITE_PROVIDERS) - set(_provider_registry.available_names()))
 if _unknown:
     raise ImproperlyConfigured(
@@ -54,6 +55,15 @@ if SANDBOX and not DEBUG and not env_bool("SANDBOX_FORCE", False):
         "SANDBOX is on while DEBUG is off; the sandbox is never mounted in production. "
         "Set SANDBOX_FORCE=true only for an end-to-end run."
     )
+if not SANDBOX and not _CHOSEN_PROVIDERS:
+    # With real providers and no explicit choice, a provider none of whose credentials are set
+    # is left out, so adding a provider package never stops a deployment from starting; one
+    # with some set stays in and names what is missing.
+    SOCIALSITE_PROVIDERS = [
+        name
+        for name in SOCIALSITE_PROVIDERS
+        if any(env_str(variable) for variable in _provider_registry.credential_variables([name]))
+    ] or SOCIALSITE_PROVIDERS
 
 # Each enabled provider's settings (credentials, hosts, its own knobs) and their defaults
 # live in its package (providers/<name>/settings.py), which reads its environment variables.

@@ -16,7 +16,7 @@ def buttons(html: str) -> list[str]:
 
 @pytest.mark.django_db
 def test_home_shows_one_button_per_enabled_provider_in_their_order(client, settings):
-    assert buttons(client.get("/").content.decode()) == ["facebook/", "google/"]
+    assert buttons(client.get("/").content.decode()) == ["facebook/", "google/", "github/"]
 
     settings.SOCIALSITE_PROVIDERS = ["google"]
     html = client.get("/").content.decode()

@@ -36,6 +36,7 @@ def test_each_fixture_names_its_page_and_how_faithful_it_is(name):
     hosts = {
         "facebook": ("developers.facebook.com",),
         "google": ("developers.google.com", "cloud.google.com"),
+        "github": ("docs.github.com",),
     }
     assert any(f"https://{host}/" in raw["_source"] for host in hosts[provider]), raw["_source"]
     # verbatim: copied from the page; transcribed: the page's example, not re-fetched here; built: made

@@ -284,4 +284,5 @@ def test_refresh_requires_post(client, person):
 def test_refresh_with_nothing_linked_says_what_to_do(client, person):
     client.force_login(person)
     response = client.post(reverse("friends:refresh"), follow=True)
-    assert "Link Facebook or Google first" in response.content.decode()
+    # One name per provider with a friends list, in page order.
+    assert "Link Facebook, Google or GitHub first" in response.content.decode()
