@@ -132,11 +132,15 @@ class GitHubClient(ProviderClient):
                 retry_after = self.wait_for_reset(response)
             secondary = isinstance(message, str) and "rate limit" in message.lower()
             if retry_after is not None or secondary or status == 429:
+                wait = retry_after if retry_after is not None else SECONDARY_LIMIT_WAIT
+                # GitHub counts per user token: this person's sync waits, the fleet goes on.
                 return ProviderRateLimited(
                     f"github: HTTP {status} rate limited",
                     provider=PROVIDER,
                     status=status,
-                    retry_after=retry_after if retry_after is not None else SECONDARY_LIMIT_WAIT,
+                    retry_after=wait,
+                    scope="user",
+                    reset_at=self.clock() + wait,
                 )
             return ProviderPermissionError(f"github: HTTP {status}", provider=PROVIDER, status=status)
         return None
@@ -308,6 +312,8 @@ class GitHubFollowingClient(GitHubClient):
                     provider=PROVIDER,
                     status=200,
                     retry_after=wait,
+                    scope="user",
+                    reset_at=self.clock() + wait,
                 )
         if not all(listing.etags):
             listing.etags = []  # no ETag on some page: next time, read in full

@@ -16,6 +16,15 @@ from providers.base import SettingsContext
 ENV = ("GITHUB_CLIENT_ID", "GITHUB_CLIENT_SECRET", "GITHUB_URL", "GITHUB_API_URL")
 CREDENTIALS = ("GITHUB_CLIENT_ID", "GITHUB_CLIENT_SECRET")
 SANDBOX_URLS = {"GITHUB_URL": "github", "GITHUB_API_URL": "github-api"}
+# The app-wide budget per minute, shared by every worker (socialsite.quota). GitHub counts per
+# user token, 5,000 an hour each, so this only keeps the fleet smooth; a token's own limit is
+# honoured per grant (ProviderRateLimited with scope "user"):
+# https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api
+CALLS_PER_MINUTE = 3000
+# GitHub App user refresh tokens last about six months
+# (https://docs.github.com/en/apps/creating-github-apps/authenticating-with-a-github-app/refreshing-user-access-tokens):
+# past this many days unused the beat refreshes one (OAuth-app tokens have none and never expire).
+REFRESH_TOKEN_IDLE_DAYS = 150
 
 
 def configure(ctx: SettingsContext) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from providers.github.sandbox import services as github
 from providers.github.sandbox.models import SandboxRateWindow
 from sandbox import faults, switches
 from sandbox.models import SandboxPerson, SandboxToken
+from socialsite import quota
 from tests.friends.test_end_to_end import friends_page, listed, section
 
 
@@ -101,6 +102,9 @@ def test_a_used_up_hour_waits_until_github_s_reset(browser, ada):
     assert outcome.result == SyncResult.FAILED and outcome.rate_limited and outcome.retryable
     reset = SandboxRateWindow.objects.get(person=ada).resets_at.timestamp()
     assert outcome.retry_after is not None and abs(outcome.retry_after - (reset - time.time())) < 120
+    # GitHub counts per user token: Ada's next sync waits for her reset; nobody else waits.
+    assert outcome.grant_wait_until is not None and abs(outcome.grant_wait_until - reset) < 120
+    assert quota.paused_for("github") == 0
     state = FriendSyncState.objects.get(link=grant_of(ada).social)
     assert state.status == SyncStatus.FAILED and "slow down" in state.last_error
 
@@ -112,6 +116,7 @@ def test_a_secondary_limit_waits_as_long_as_retry_after_says(browser, ada):
     outcome = friends_sync(grant=grant_of(ada))
 
     assert outcome.rate_limited and outcome.retry_after == 60
+    assert outcome.grant_wait_until is not None and quota.paused_for("github") == 0  # Ada's limit only
 
 
 def test_a_token_revoked_at_github_means_reconnect(browser, ada):
