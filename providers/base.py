@@ -125,6 +125,9 @@ class Friends(ABC):
     empty_text: ClassVar[str] = "Nobody here yet."
     # Shown for a person the provider gave no name.
     unnamed: ClassVar[str] = "Unnamed"
+    # On the account page, who finds the person by their provider id whatever their email
+    # setting says, when "<label> <noun> who also use socialsite" does not say it right.
+    found_by: ClassVar[str] = ""
 
     @abstractmethod
     def client(self) -> Any:

@@ -54,6 +54,10 @@ class GitHubFollowing(Friends):
     match = Match.UID
     shows_total = False
     empty_text = "You don't follow anyone on GitHub yet."
+    # Following goes one way: those who follow the person see them, not those they follow.
+    found_by = (
+        "People who follow you on GitHub and use socialsite see you either way: following is public there."
+    )
     unnamed = "Unnamed account"
 
     def client(self) -> Any:

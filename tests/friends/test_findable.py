@@ -65,3 +65,14 @@ def test_facebook_friends_see_each_other_without_the_email_question(browser, new
     browser.login("facebook", ada)
 
     assert listed(refresh(browser, "facebook"), "facebook") == {"Grace Hopper": True}
+
+
+def test_the_account_page_says_who_finds_you_without_the_email(browser, ada):
+    browser.login("github", ada)
+
+    page = browser.get("/account/").text
+
+    # Mutual lists say both sides allowed it; following goes one way: the followers see you.
+    assert "Facebook friends who also use socialsite see you either way" in page
+    assert "People who follow you on GitHub and use socialsite see you either way" in page
+    assert "GitHub people you follow who also use socialsite" not in page
