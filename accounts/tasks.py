@@ -14,9 +14,11 @@ from typing import Any
 
 from celery import shared_task
 from celery.result import EagerResult
+from django.conf import settings
 
 from accounts import login_state, services, tokens
 from accounts.models import ProviderGrant, User
+from providers.http.errors import ProviderRateLimited
 
 logger = logging.getLogger(__name__)
 
@@ -42,14 +44,25 @@ def refresh_grants_at_risk() -> dict[str, int]:
     return {str(result): count for result, count in counts.items()}
 
 
-@shared_task(ignore_result=True)
-def refresh_grant(grant_id: int, force: bool = False, admin_user_id: int | None = None) -> str:
+@shared_task(bind=True, ignore_result=True, max_retries=4)
+def refresh_grant(self: Any, grant_id: int, force: bool = False, admin_user_id: int | None = None) -> str:
     """Refresh one grant (``force``: even if not due). ``admin_user_id``: the admin who pressed
-    "Refresh now"; the outcome goes to the grant's admin history under their name."""
+    "Refresh now"; the outcome goes to the grant's admin history under their name.
+
+    The provider's budget spent or the provider pausing us is no failure of the grant: the
+    task goes back to the queue with the wait (bounded), and never sleeps in the worker.
+    """
     grant = ProviderGrant.objects.filter(pk=grant_id).first()
     if grant is None:
         return "gone"
-    result = str(tokens.grant_refresh(grant=grant, force=force))
+    try:
+        result = str(tokens.grant_refresh(grant=grant, force=force))
+    except ProviderRateLimited as error:
+        if self.request.is_eager or self.request.retries >= self.max_retries:
+            result = "deferred: the provider asks us to wait; the next use refreshes it"
+        else:
+            wait = float(error.retry_after or settings.PROVIDER_PAUSE_MIN_SECONDS)
+            raise self.retry(countdown=min(wait, settings.TASK_MAX_COUNTDOWN)) from error
     if admin_user_id is not None:
         _log_admin_change(admin_user_id, grant, f"Refresh now: {result.replace('_', ' ')}.")
     return result

@@ -52,15 +52,15 @@ logger = logging.getLogger(__name__)
 
 
 def refresh_ahead() -> dict[str, timedelta]:
-    """How long before expiry to refresh, for each enabled provider that lets a server refresh.
+    """How long before expiry to refresh, for each provider package that lets a server refresh.
 
     A provider whose tokens only a new sign-in renews is absent (``Provider.refresh_ahead``).
+    Every package counts, enabled or not: a provider left out of ``SOCIALSITE_PROVIDERS`` (on
+    one process, or for a while) still refreshes its tokens when it comes back, so its grants
+    must never look "renewed by sign-in only" and be taken for lapsed.
     """
-    return {
-        provider.name: provider.refresh_ahead
-        for provider in registry.enabled()
-        if provider.refresh_ahead is not None
-    }
+    providers = (registry.any_provider(name) for name in registry.available_names())
+    return {p.name: p.refresh_ahead for p in providers if p.refresh_ahead is not None}
 
 LEASE_SECONDS = 30
 WAIT_STEP_SECONDS = 0.1

@@ -40,6 +40,7 @@ from providers.http.errors import (
     ProviderUnavailable,
 )
 from providers.http.paging import PageChain
+from socialsite import quota
 
 PROVIDER = "github"
 API_VERSION = "2022-11-28"
@@ -261,6 +262,9 @@ class GitHubFollowingClient(GitHubClient):
         headers = api_headers(access_token)
         if etag:
             headers["If-None-Match"] = etag
+        # Every call, a 304 too, takes from the app's budget shared by the fleet (socialsite.quota):
+        # the schedule sizes its batches on it.
+        quota.spend(self.provider)
         response, failure = self._send("GET", url, role="following", headers=headers, timeout=self.timeout)
         if failure is not None:
             raise failure[0] from failure[1]

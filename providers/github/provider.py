@@ -121,9 +121,14 @@ class GitHubProvider(Provider):
         )
 
     def revoke(self, grant: ProviderGrant) -> bool:
+        from accounts.tokens import access_token_for
         from providers.github.client import GitHubTokenClient
 
-        GitHubTokenClient().revoke(grant.get_access_token())
+        # DELETE /applications/{client_id}/grant names the grant by one of its tokens: an
+        # App user token past its 8 hours is unknown to GitHub (404), which would leave the
+        # authorization and its refresh token alive. So a refreshable grant is refreshed first.
+        token = access_token_for(grant) if grant.has_refresh_token else grant.get_access_token()
+        GitHubTokenClient().revoke(token)
         return True
 
     def classify_error(self, response: requests.Response, body: Any) -> ProviderError | None:

@@ -47,6 +47,14 @@ def _retry_after(response: requests.Response) -> float | None:
         return None
 
 
+# Calls a person is waiting on, or that end a grant, are never held back by the app's budget:
+# a sign-in's one token exchange, and revocation (Disconnect, Delete my account, the admin's
+# Revoke and unlink), which must not be skipped and leave a token live at the provider. They
+# are rare next to the background work the budget paces, and a provider's own 429 still
+# answers them.
+UNBUDGETED_ROLES = frozenset({"exchange", "revoke"})
+
+
 class ProviderClient:
     provider = ""
 
@@ -71,7 +79,8 @@ class ProviderClient:
         kwargs.setdefault("timeout", self.timeout)
         # The provider app's budget is the fleet's (socialsite.quota): spent, this raises
         # ProviderRateLimited with the wait, and the task requeues itself.
-        quota.spend(self.provider)
+        if role not in UNBUDGETED_ROLES:
+            quota.spend(self.provider)
         response, failure = self._send(method, url, role=role, **kwargs)
         if failure is not None:
             raise failure[0] from failure[1]

@@ -343,3 +343,10 @@ def test_refresh_tokens_in_sealed_mode_runs_only_on_the_worker(sealed_worker_set
     as_web(sealed_worker_settings)
     code, out = run("refresh_tokens")
     assert code == 2 and "runs on the worker" in out
+
+
+@pytest.mark.django_db
+def test_sync_friends_in_sealed_mode_runs_only_on_the_worker(sealed_worker_settings):
+    as_web(sealed_worker_settings)
+    code, out = run("sync_friends")
+    assert code == 2 and "runs on the worker" in out

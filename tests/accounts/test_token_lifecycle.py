@@ -17,9 +17,11 @@ from social_django.models import UserSocialAuth
 from accounts import tokens
 from accounts.exceptions import NoUsableToken
 from accounts.models import GrantStatus, ProviderGrant, User
+from accounts.tasks import refresh_grants_at_risk
 from sandbox import faults
 from sandbox import services as sandbox_services
 from sandbox.models import SandboxToken
+from socialsite import quota
 
 
 def expire_soon(grant: ProviderGrant, seconds: int = 30) -> ProviderGrant:
@@ -248,3 +250,54 @@ def test_social_djangos_own_disconnect_url_cannot_unlink_without_revoking(browse
     assert UserSocialAuth.objects.filter(provider="google").exists()
     assert ProviderGrant.objects.filter(provider="google").exists()
     assert live(refresh)
+
+
+def test_disabling_a_provider_never_takes_its_grants_for_lapsed(browser, ada, settings):
+    """A worker started without Google's credentials leaves Google out; its grants, whose
+    access tokens expire every hour, must not look "renewed by sign-in only" and be wiped."""
+    browser.login("google", ada)
+    grant = ProviderGrant.objects.get(provider="google")
+    ProviderGrant.objects.filter(pk=grant.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    settings.SOCIALSITE_PROVIDERS = [name for name in settings.SOCIALSITE_PROVIDERS if name != "google"]
+
+    refresh_grants_at_risk()
+
+    grant.refresh_from_db()
+    assert grant.status == GrantStatus.ACTIVE and grant.has_refresh_token
+
+
+def test_disconnect_with_the_budget_spent_still_revokes(browser, ada, settings):
+    """Scheduled syncs may have spent the minute's budget; revocation is never held back by it."""
+    browser.login("facebook", ada)
+    browser.consent(browser.post_form(browser.get("/account/"), "/login/google/"), ada)
+    settings.PROVIDER_CALLS_PER_MINUTE = {**settings.PROVIDER_CALLS_PER_MINUTE, "google": 1}
+    budget = quota.LocalBudget()
+    quota.use(budget)
+    try:
+        budget.take("google", 1)
+        browser.post_form(browser.get("/account/"), "/account/disconnect/google/")
+    finally:
+        quota.use(None)
+
+    assert not ProviderGrant.objects.filter(provider="google").exists()
+    assert not SandboxToken.objects.filter(provider="google", person=ada, revoked_at__isnull=True).exists()
+
+
+def test_refresh_now_with_the_budget_spent_is_deferred_not_a_crash(browser, ada, settings):
+    """The admin's "Refresh now" runs inline without a broker: a spent budget must not be a 500."""
+    from accounts.tasks import refresh_grant
+
+    browser.login("google", ada)
+    grant = ProviderGrant.objects.get(provider="google")
+    settings.PROVIDER_CALLS_PER_MINUTE = {**settings.PROVIDER_CALLS_PER_MINUTE, "google": 1}
+    budget = quota.LocalBudget()
+    quota.use(budget)
+    try:
+        budget.take("google", 1)
+        result = refresh_grant.apply(args=[grant.pk], kwargs={"force": True}).result
+    finally:
+        quota.use(None)
+
+    assert str(result).startswith("deferred")
+    grant.refresh_from_db()
+    assert grant.status == GrantStatus.ACTIVE and grant.has_refresh_token

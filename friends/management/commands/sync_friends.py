@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Q
 from django.template.defaultfilters import pluralize
 
+from accounts import vault
 from accounts.models import ProviderGrant, User
 from friends import services
 from socialsite.progress import Progress
@@ -29,6 +30,12 @@ class Command(BaseCommand):
     def handle(
         self, *args: Any, user: str | None = None, provider: str | None = None, **options: Any
     ) -> None:
+        if not vault.can_open():
+            raise CommandError(
+                "Sealed mode: sync_friends runs on the worker (PROCESS_ROLE=worker, with "
+                "TOKEN_SEAL_PRIVATE_KEYS): this process cannot open tokens.",
+                returncode=2,
+            )
         grants = ProviderGrant.objects.filter(
             social__isnull=False, provider__in=services.friends_providers()
         )

@@ -143,3 +143,18 @@ def test_an_app_token_past_its_expiry_is_refreshed_before_the_sync(browser, ada)
 
     assert outcome.result == SyncResult.OK
     assert grant_of(ada).get_access_token() != old
+
+
+def test_following_takes_from_the_apps_shared_budget(browser, ada, settings):
+    """The schedule sizes its batches on the budget, so GitHub's calls must be counted too."""
+    browser.login("github", ada)
+    settings.PROVIDER_CALLS_PER_MINUTE = {**settings.PROVIDER_CALLS_PER_MINUTE, "github": 1}
+    budget = quota.LocalBudget()
+    quota.use(budget)
+    try:
+        budget.take("github", 1)  # this minute's one call is spent
+        outcome = friends_sync(grant=grant_of(ada), page_size=1)
+    finally:
+        quota.use(None)
+
+    assert outcome.rate_limited and not outcome.grant_wait_until  # the app's budget: wait, all of us

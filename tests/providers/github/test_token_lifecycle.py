@@ -133,3 +133,21 @@ def test_no_github_token_at_rest_in_logs_or_on_pages(browser, new_browser, ada, 
         assert secret not in logs
         for page in pages:
             assert secret not in page
+
+
+def test_disconnect_after_an_app_token_expired_still_revokes_the_grant(browser, ada):
+    """GitHub knows an App user token for 8 hours: revoking with an expired one would 404 and
+    leave the authorization and its refresh token alive. The grant is refreshed first."""
+    switches.turn_on("github", "app_tokens")
+    browser.login("google", ada)
+    browser.consent(browser.post_form(browser.get("/account/"), "/login/github/"), ada)
+    grant = ProviderGrant.objects.get(provider="github")
+    refresh, access = grant.get_refresh_token(), grant.get_access_token()
+    eight_hours_on = timezone.now() - timedelta(seconds=1)
+    SandboxToken.objects.filter(value=access).update(expires_at=eight_hours_on)
+    ProviderGrant.objects.filter(pk=grant.pk).update(expires_at=eight_hours_on)
+
+    browser.post_form(browser.get("/account/"), "/account/disconnect/github/")
+
+    assert not UserSocialAuth.objects.filter(provider="github").exists()
+    assert SandboxToken.objects.get(value=refresh).revoked_at is not None  # dead at GitHub too
