@@ -112,6 +112,18 @@ def grant_display_status(grant: ProviderGrant | None) -> str:
     return status
 
 
+# Past this, a pending operation's task is taken for lost: the page stops waiting for it (and
+# offers its buttons again) while the worker's sweep queues it again (accounts.tasks).
+PENDING_STALE_AFTER = timedelta(minutes=10)
+
+
+def grant_is_pending(grant: ProviderGrant, *, now: datetime | None = None) -> bool:
+    """The worker has work queued for ``grant`` (a disconnect, an unlink) that is not stale."""
+    if not grant.pending_operation or grant.pending_since is None:
+        return False
+    return (now or timezone.now()) - grant.pending_since < PENDING_STALE_AFTER
+
+
 def linked_accounts_for(user: User) -> list[LinkedAccount]:
     """One entry per provider, linked or not, in a fixed order (two queries)."""
     links = {link.provider: link for link in UserSocialAuth.objects.filter(user=user)}
@@ -140,7 +152,7 @@ def linked_accounts_for(user: User) -> list[LinkedAccount]:
                 scopes=tuple(grant.scopes) if grant else (),
                 denied_scopes=tuple(grant.denied_scopes) if grant else (),
                 access=grant_access_for(grant),
-                disconnecting=bool(grant and grant.pending_operation),
+                disconnecting=bool(grant and grant_is_pending(grant)),
             )
         )
     return accounts

@@ -15,9 +15,11 @@ from typing import Any
 from celery import shared_task
 from celery.result import EagerResult
 from django.conf import settings
+from django.utils import timezone
 
 from accounts import login_state, services, tokens
 from accounts.models import ProviderGrant, User
+from accounts.selectors import PENDING_STALE_AFTER
 from providers.http.errors import ProviderRateLimited
 
 logger = logging.getLogger(__name__)
@@ -96,6 +98,28 @@ def revoke_and_unlink(grant_id: int) -> str:
         return "gone"
     services.grant_revoke_and_unlink(grant=grant)
     return "unlinked"
+
+
+@shared_task(ignore_result=True)
+def requeue_stale_pending() -> int:
+    """Periodic: queue again the disconnects and unlinks whose task never ran; returns how many.
+
+    Both tasks are safe to run twice (a grant already gone is "gone"), so a late original and
+    its copy do no harm.
+    """
+    # Past PENDING_STALE_AFTER the task was lost (a broker restarted without its messages, a
+    # worker killed mid-task).
+    cutoff = timezone.now() - PENDING_STALE_AFTER
+    stale = ProviderGrant.objects.filter(pending_since__lt=cutoff).exclude(pending_operation="")
+    requeued = 0
+    for grant_id, operation in stale.values_list("pk", "pending_operation"):
+        task = disconnect_grant if operation == services.PENDING_DISCONNECT else revoke_and_unlink
+        ProviderGrant.objects.filter(pk=grant_id).update(pending_since=timezone.now())
+        task.apply_async(args=[grant_id])
+        requeued += 1
+    if requeued:
+        logger.warning("pending operations queued again (their task never ran): %s", requeued)
+    return requeued
 
 
 def _log_admin_change(user_id: int, grant: ProviderGrant, message: str) -> None:

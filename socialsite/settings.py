@@ -450,4 +450,6 @@ CELERY_BEAT_SCHEDULE = {
     "sync-friends-due": {"task": "friends.tasks.sync_due", "schedule": FRIENDS_TICK_SECONDS},
     # Abandoned sign-ins (state, nonce rows) and expired sessions.
     "clean-login-state": {"task": "accounts.tasks.clean_login_state", "schedule": 3600.0},
+    # Disconnects and unlinks whose task was lost (broker restarted, worker killed): again.
+    "requeue-stale-pending": {"task": "accounts.tasks.requeue_stale_pending", "schedule": 300.0},
 }

@@ -301,3 +301,21 @@ def test_refresh_now_with_the_budget_spent_is_deferred_not_a_crash(browser, ada,
     assert str(result).startswith("deferred")
     grant.refresh_from_db()
     assert grant.status == GrantStatus.ACTIVE and grant.has_refresh_token
+
+
+def test_a_disconnect_whose_task_was_lost_is_queued_again_and_the_page_stops_waiting(browser, ada):
+    """A broker restarted without its messages: the page must not say "Disconnecting…" for
+    ever, and the worker's sweep queues the lost task again (here inline: it runs)."""
+    from accounts.tasks import requeue_stale_pending
+
+    browser.login("facebook", ada)
+    browser.consent(browser.post_form(browser.get("/account/"), "/login/google/"), ada)
+    grant = ProviderGrant.objects.get(provider="google")
+    lost = timezone.now() - timedelta(minutes=11)
+    ProviderGrant.objects.filter(pk=grant.pk).update(pending_operation="disconnect", pending_since=lost)
+
+    assert "Disconnecting" not in browser.get("/account/").text
+
+    assert requeue_stale_pending() == 1
+    assert not UserSocialAuth.objects.filter(provider="google").exists()
+    assert not SandboxToken.objects.filter(provider="google", person=ada, revoked_at__isnull=True).exists()
