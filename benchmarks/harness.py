@@ -6,8 +6,9 @@ own, never the one the test suite uses), serves the app and the sandbox provider
 ``LiveServerThread`` in this process, points both providers at that sandbox, and removes
 the database afterwards.
 
-The sandbox runs in this process: time spent inside a provider client call is the
-provider's (HTTP plus the sandbox's own work in the server thread), the rest is ours.
+The sandbox runs in this process: the time of each HTTP round trip (``TimedSession``) is the
+provider's (the wire plus the sandbox's own work in the server thread); the rest, decoding
+the answers included, is ours.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
+
+import requests
 
 from sandbox.endpoints import provider_settings, redirect_uris
 
@@ -94,7 +97,7 @@ def _server_version(connection: Any) -> str:
 
 @dataclass
 class Stopwatch:
-    """Time spent inside provider calls (accumulated by ``timed_iter``)."""
+    """Time spent waiting on the provider (accumulated by ``TimedSession``)."""
 
     seconds: float = 0.0
     calls: int = 0
@@ -104,18 +107,29 @@ class Stopwatch:
         self.calls += 1
 
 
-def timed_iter(iterable: Iterator[T], watch: Stopwatch) -> Iterator[T]:
-    """Yield from ``iterable``, adding the time each step takes (one provider call) to ``watch``."""
-    iterator = iter(iterable)
-    while True:
+class TimedSession(requests.Session):
+    """A client's session that books each HTTP round trip to ``watch``, and nothing else.
+
+    ``requests`` reads the whole body before ``request`` returns, so the round trip covers
+    the wire and the provider's work; decoding the JSON happens after, in the client, and
+    counts as ours. ``bodies``: when given, every answer's raw body is kept there (the
+    friends benchmark decodes the same pages again for its floor).
+    """
+
+    def __init__(self, watch: Stopwatch, bodies: list[bytes] | None = None) -> None:
+        super().__init__()
+        self.watch = watch
+        self.bodies = bodies
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         started = time.perf_counter()
         try:
-            item = next(iterator)
-        except StopIteration:
-            watch.add(time.perf_counter() - started)
-            return
-        watch.add(time.perf_counter() - started)
-        yield item
+            response = super().request(method, url, *args, **kwargs)
+        finally:
+            self.watch.add(time.perf_counter() - started)
+        if self.bodies is not None:
+            self.bodies.append(response.content)
+        return response
 
 
 @dataclass

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -337,6 +339,40 @@ def test_sync_queries_grow_with_pages_not_with_friends(provider):
     per_page = (six_small - three_small) / 3
     assert per_page <= 2  # one upsert per page (plus a delete for Google's removed contacts)
     assert three_small <= 8 + 3 * per_page
+
+
+def friend_writes(captured: CaptureQueriesContext) -> int:
+    """Statements that wrote Friend rows (an executemany is logged once, as "N times: …")."""
+    insert = re.compile(rf"(\d+ times: )?INSERT INTO {connection.ops.quote_name(Friend._meta.db_table)} ")
+    return sum(1 for query in captured.captured_queries if insert.match(query["sql"]))
+
+
+def test_each_page_is_written_in_one_statement_however_many_people_it_holds(g_grant):
+    # Google's largest page is 1,000 contacts; a bulk insert split into batches (SQLite's
+    # parameter limit) would write each page in several statements.
+    client = ScriptedPeopleClient(full=contacts_pages([contact(n) for n in range(2000)], 1000))
+
+    with CaptureQueriesContext(connection) as captured:
+        outcome = friends_sync(grant=g_grant, client=client)
+
+    assert outcome.result == SyncResult.OK and outcome.pages == 2
+    assert len(uids(g_grant)) == 2000
+    assert friend_writes(captured) == 2
+
+
+def test_ids_alike_in_their_first_255_characters_are_one_person_the_last_listed(g_grant):
+    # The column keeps 255 characters: two ids that differ only after that are one row, and
+    # one upsert must not touch that row twice (PostgreSQL refuses the whole statement).
+    long_id = "people/c" + "7" * 300
+    page = [
+        replace(contact(1), resource_name=f"{long_id}a", name="Listed first"),
+        replace(contact(2), resource_name=f"{long_id}b", name="Listed last"),
+    ]
+
+    outcome = friends_sync(grant=g_grant, client=ScriptedPeopleClient(full=contacts_pages(page, 10)))
+
+    assert outcome.result == SyncResult.OK
+    assert names(g_grant) == {long_id[:255]: "Listed last"}
 
 
 # --- a sync that crashes or dies never stays "syncing" ------------------------------------------
