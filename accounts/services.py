@@ -180,7 +180,8 @@ def grant_mark_pending(*, grant: ProviderGrant, operation: str) -> None:
 
 
 def grant_disconnect(*, grant: ProviderGrant) -> None:
-    """Worker side of ``link_disconnect``: revoke at the provider, then delete tokens and link."""
+    """Worker side of ``link_disconnect`` and of the admin's "Revoke and unlink" (which may take
+    someone's last link): revoke at the provider, then delete tokens and link."""
     grant_revoke_at_provider(grant=grant)
     with transaction.atomic():
         UserSocialAuth.objects.filter(provider=grant.provider, uid=grant.uid).delete()
@@ -234,10 +235,3 @@ def grant_unlink_request(*, grant: ProviderGrant) -> bool:
     grant_mark_pending(grant=grant, operation=PENDING_UNLINK)
     return tasks.run_or_queue(tasks.revoke_and_unlink, grant.pk)
 
-
-def grant_revoke_and_unlink(*, grant: ProviderGrant) -> None:
-    """Admin action, on the worker: revoke at the provider and remove the link, even the last one."""
-    grant_revoke_at_provider(grant=grant)
-    with transaction.atomic():
-        UserSocialAuth.objects.filter(provider=grant.provider, uid=grant.uid).delete()
-        ProviderGrant.objects.filter(pk=grant.pk).delete()

@@ -96,7 +96,7 @@ def revoke_and_unlink(grant_id: int) -> str:
     grant = ProviderGrant.objects.filter(pk=grant_id).first()
     if grant is None:
         return "gone"
-    services.grant_revoke_and_unlink(grant=grant)
+    services.grant_disconnect(grant=grant)
     return "unlinked"
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+import base64
+import binascii
+from urllib.parse import unquote_plus, urlencode
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.views.decorators.debug import sensitive_variables
 
 from providers import registry
 from sandbox.models import SandboxPerson
@@ -78,3 +81,25 @@ def chosen_person(request: HttpRequest) -> SandboxPerson | None:
     if not raw.isdigit():
         return None
     return SandboxPerson.objects.filter(pk=int(raw)).first()
+
+
+@sensitive_variables("secret", "decoded")
+def client_credentials(request: HttpRequest, *, form_encoded: bool) -> tuple[str, str] | None:
+    """``(client_id, client_secret)`` from HTTP Basic (``client_secret_basic``) or the form
+    (``client_secret_post``); None for a Basic header that does not decode.
+
+    ``form_encoded``: each half of the Basic credentials is form-urlencoded before joining, as
+    RFC 6749 §2.3.1 has it (an OAuth 2.0 server such as Google's); GitHub reads them raw.
+    """
+    header = request.headers.get("Authorization", "")
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic":
+        return request.POST.get("client_id", ""), request.POST.get("client_secret", "")
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    client_id, _, secret = decoded.partition(":")
+    if form_encoded:
+        client_id, secret = unquote_plus(client_id), unquote_plus(secret)
+    return client_id, secret

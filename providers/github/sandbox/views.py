@@ -14,8 +14,6 @@ Wire formats:
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from collections.abc import Mapping
 from urllib.parse import urlencode
@@ -32,7 +30,14 @@ from providers.github.sandbox import services, wire
 from sandbox import crypto, faults, switches
 from sandbox import services as core
 from sandbox.models import SandboxToken, TokenKind
-from sandbox.views.common import avatar_url, chosen_person, error_page, redirect_back, redirect_uri_registered
+from sandbox.views.common import (
+    avatar_url,
+    chosen_person,
+    client_credentials,
+    error_page,
+    redirect_back,
+    redirect_uri_registered,
+)
 
 PROVIDER = "github"
 AUTHORIZE_ERRORS = f"{wire.DOCS}/apps/managing-oauth-apps/troubleshooting-authorization-request-errors/"
@@ -123,21 +128,13 @@ def _token_body(request: HttpRequest, body: Mapping[str, object]) -> HttpRespons
     return response
 
 
-@sensitive_variables("secret", "decoded")
+@sensitive_variables("credentials")
 def _client_ok(request: HttpRequest) -> bool:
-    header = request.headers.get("Authorization", "")
-    scheme, _, encoded = header.partition(" ")
-    if scheme.lower() == "basic":
-        try:
-            decoded = base64.b64decode(encoded.strip(), validate=True).decode()
-        except (binascii.Error, UnicodeDecodeError):
-            return False
-        client_id, _, secret = decoded.partition(":")
-    else:
-        client_id = request.POST.get("client_id", "")
-        secret = request.POST.get("client_secret", "")
-    return client_id == settings.GITHUB_CLIENT_ID and crypto.constant_time_equal(
-        secret, settings.GITHUB_CLIENT_SECRET
+    credentials = client_credentials(request, form_encoded=False)
+    return (
+        credentials is not None
+        and credentials[0] == settings.GITHUB_CLIENT_ID
+        and crypto.constant_time_equal(credentials[1], settings.GITHUB_CLIENT_SECRET)
     )
 
 

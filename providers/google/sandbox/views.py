@@ -7,10 +7,6 @@ sandbox's own URL, so any standards-compliant OIDC client can be pointed at it.
 
 from __future__ import annotations
 
-import base64
-import binascii
-from urllib.parse import unquote_plus
-
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -23,7 +19,14 @@ from providers.google.sandbox import services as g_services
 from providers.google.sandbox import wire as g_wire
 from sandbox import crypto, faults, services, switches, wire
 from sandbox.models import SandboxToken, TokenKind
-from sandbox.views.common import avatar_url, chosen_person, error_page, redirect_back, redirect_uri_registered
+from sandbox.views.common import (
+    avatar_url,
+    chosen_person,
+    client_credentials,
+    error_page,
+    redirect_back,
+    redirect_uri_registered,
+)
 
 # Always granted when asked for; other scopes can be unticked (granular consent).
 ALWAYS_GRANTED = ("openid", "email", "profile")
@@ -188,26 +191,16 @@ def authorize(request: HttpRequest) -> HttpResponse:
     return render(request, "sandbox/google_consent.html", context)
 
 
-@sensitive_variables("secret", "decoded")
+@sensitive_variables("credentials")
 def _client(request: HttpRequest) -> str | None:
     """The authenticated client id (``client_secret_basic`` or ``client_secret_post``), or None."""
-    header = request.headers.get("Authorization", "")
-    scheme, _, encoded = header.partition(" ")
-    if scheme.lower() == "basic":
-        try:
-            decoded = base64.b64decode(encoded.strip(), validate=True).decode()
-        except (binascii.Error, UnicodeDecodeError):
-            return None
-        raw_id, _, raw_secret = decoded.partition(":")
-        # RFC 6749 §2.3.1: both halves are form-urlencoded before joining.
-        client_id, secret = unquote_plus(raw_id), unquote_plus(raw_secret)
-    else:
-        client_id = request.POST.get("client_id", "")
-        secret = request.POST.get("client_secret", "")
-    if client_id == settings.GOOGLE_CLIENT_ID and crypto.constant_time_equal(
-        secret, settings.GOOGLE_CLIENT_SECRET
+    credentials = client_credentials(request, form_encoded=True)
+    if (
+        credentials is not None
+        and credentials[0] == settings.GOOGLE_CLIENT_ID
+        and crypto.constant_time_equal(credentials[1], settings.GOOGLE_CLIENT_SECRET)
     ):
-        return client_id
+        return credentials[0]
     return None
 
 
