@@ -55,17 +55,21 @@ def test_sealed_mode_sign_in_friends_refresh_disconnect_and_delete(
     grace_browser = new_browser()
     grace_browser.login("facebook", grace)
     grace_browser.consent(grace_browser.post_form(grace_browser.get("/account/"), "/login/google/"), grace)
+    grace_browser.consent(grace_browser.post_form(grace_browser.get("/account/"), "/login/github/"), grace)
     browser.login("facebook", ada)
     browser.consent(browser.post_form(browser.get("/account/"), "/login/google/"), ada)
+    browser.consent(browser.post_form(browser.get("/account/"), "/login/github/"), ada)
     grants = ProviderGrant.objects.all()
-    assert grants.count() == 4
+    assert grants.count() == 6
     assert all(vault.scheme_of(g.access_token_ciphertext) == vault.SEALED for g in grants)
 
-    # The friends appear, synced by the worker: Grace is Ada's Facebook friend and Google contact.
+    # The friends appear, synced by the worker: Grace is Ada's Facebook friend and Google
+    # contact, and Ada follows her on GitHub.
     def friends_listed() -> bool:
         html = friends_page(browser)
         on_facebook = listed(html, "facebook").get("Grace Hopper") is True
-        return on_facebook and "Grace Hopper" in listed(html, "google")
+        on_github = listed(html, "github").get("grace") is True
+        return on_facebook and on_github and "Grace Hopper" in listed(html, "google")
 
     assert wait_until(friends_listed), sealed_worker.log.read_text()[-3000:]
 
@@ -95,7 +99,7 @@ def test_sealed_mode_sign_in_friends_refresh_disconnect_and_delete(
     assert wait_until(lambda: not UserSocialAuth.objects.filter(uid=ada.google_sub).exists())
     assert "Google is disconnected" in browser.get("/account/?disconnected=google").text
     assert live_tokens("google", ada) == 0
-    assert live_tokens("facebook", ada) > 0
+    assert live_tokens("facebook", ada) > 0 and live_tokens("github", ada) > 0
 
     # Delete my account: signed out at once, "Deleting…", then gone, every grant revoked.
     user_id = browser.user().pk
@@ -105,6 +109,7 @@ def test_sealed_mode_sign_in_friends_refresh_disconnect_and_delete(
     assert wait_until(lambda: not User.objects.filter(pk=user_id).exists())
     assert "Account deleted" in browser.get(answer.url).text
     assert live_tokens("facebook", ada) == 0
+    assert live_tokens("github", ada) == 0
 
     # Grace's grants were never touched, and only the worker's keys open them.
     assert web_opens() == {"opened": 0, "refused": 0}
