@@ -6,9 +6,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from friends import services, tasks
+from friends.models import SYNC_LEASE
 from friends.selectors import DisplayState, friends_sections_for, links_to_sync
 from providers import registry
 from socialsite.ratelimits import rate_limited, wait_words
@@ -26,8 +28,16 @@ def index(request: HttpRequest) -> HttpResponse:
     user = request.user
     # Asked once, here, where the badges are: it is their own email that would be matched.
     ask_findable = bool(user.email) and user.findable_by_email_answered_at is None  # type: ignore[union-attr]
-    # A sync under way (or not yet run after sign-in): the page follows it, reloading itself.
-    waiting = any(section.state in (DisplayState.SYNCING, DisplayState.NEVER_SYNCED) for section in sections)
+    # A sync under way (or not yet run after a recent sign-in): the page follows it, reloading
+    # itself. A first sync that has not come within a lease of signing in was lost (broker or
+    # worker down): the page stops waiting and offers "Fetch now" instead of reloading for ever.
+    last_login = user.last_login  # type: ignore[union-attr]
+    signed_in_lately = last_login is not None and timezone.now() - last_login < SYNC_LEASE
+    waiting = any(
+        section.state == DisplayState.SYNCING
+        or (section.state == DisplayState.NEVER_SYNCED and signed_in_lately)
+        for section in sections
+    )
     context = {
         "sections": sections,
         "query": query,

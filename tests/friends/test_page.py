@@ -286,3 +286,25 @@ def test_refresh_with_nothing_linked_says_what_to_do(client, person):
     response = client.post(reverse("friends:refresh"), follow=True)
     # One name per provider with a friends list, in page order.
     assert "Link Facebook, Google or GitHub first" in response.content.decode()
+
+
+def test_a_first_sync_lost_long_ago_stops_the_page_reloading(client):
+    """The sign-in's sync never ran (broker or worker down): after a lease the page stops
+    reloading itself and offers "Fetch now"."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from friends.models import SYNC_LEASE
+    from tests.factories import LinkFactory, make_grant
+
+    link = LinkFactory(provider="google")
+    make_grant(link=link)
+    user = link.user
+    client.force_login(user)  # signs in now: the first sync is still expected, the page waits
+    assert 'http-equiv="refresh"' in client.get("/friends/").content.decode()
+
+    long_ago = timezone.now() - SYNC_LEASE - timedelta(minutes=1)
+    type(user).objects.filter(pk=user.pk).update(last_login=long_ago)
+    page = client.get("/friends/").content.decode()
+    assert 'http-equiv="refresh"' not in page and "Fetch now" in page
