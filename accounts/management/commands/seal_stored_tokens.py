@@ -8,7 +8,7 @@ TOKEN_ENCRYPTION_KEYS. Meanwhile the worker opens both kinds, so service goes on
 Batched, idempotent and resumable: sealed ciphertexts are skipped, so an interrupted run
 is simply run again. It exits non-zero while any Fernet ciphertext is left (counted by
 re-reading the whole table, which needs no key: the two formats look different).
-The procedure is in the README ("Moving from shared to sealed mode").
+The procedure is in docs/sealed-mode.md ("Moving from shared to sealed mode").
 """
 
 from __future__ import annotations
